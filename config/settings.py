@@ -1,0 +1,76 @@
+"""Typed settings, built once at the entry point and passed down.
+
+Values come from defaults, then a TOML file, then `SAISINE_*` environment
+variables (nested with `__`, e.g. `SAISINE_LIMITS__MAX_FILE_BYTES`). Secrets
+(passwords) are only ever read from the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class ExtractionLimits(BaseModel):
+    """Bounds around the parsing of one untrusted file."""
+
+    max_file_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    # A real fiche is a few pages; a 500-page PDF is either a mistake or an attack.
+    max_pages: int = Field(30, gt=0)
+    max_zip_entries: int = Field(2000, gt=0)
+    max_unzipped_bytes: int = Field(200 * 1024 * 1024, gt=0)
+    # DOCX XML compresses ~10-30x; 200x only happens with padding built on purpose.
+    max_compression_ratio: float = Field(200.0, gt=1)
+    timeout_seconds: float = Field(30.0, gt=0)
+    # LibreOffice (for .doc) starts slowly, so it gets its own, longer budget.
+    convert_timeout_seconds: float = Field(60.0, gt=0)
+    memory_bytes: int = Field(1536 * 1024 * 1024, gt=64 * 1024 * 1024)
+    ocr: bool = True
+
+
+class Settings(BaseSettings):
+    """Everything Saisine can be told. One instance per process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SAISINE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    limits: ExtractionLimits = ExtractionLimits()
+    libreoffice: str = "soffice"
+    tesseract: str = "tesseract"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # TOML is read only when `load_settings` names a file (model_config["toml_file"]).
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Build the settings: environment over the TOML file over defaults."""
+    from pydantic import ValidationError
+
+    from config.errors import ConfigError
+
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"settings: {config_file} does not exist")
+    try:
+        if config_file is None:
+            return Settings()
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": config_file})
+        return type("FileSettings", (Settings,), {"model_config": config})()
+    except ValidationError as err:
+        raise ConfigError(f"settings: {err.errors()[0]['loc']}: {err.errors()[0]['msg']}") from err

@@ -1,0 +1,1 @@
+"""ingest: reserved for the worker issue (see README)."""

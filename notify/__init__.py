@@ -1,0 +1,1 @@
+"""notify: reserved for the worker issue (see README)."""

@@ -1,0 +1,555 @@
+"""From a `Document` (lines of cells, named fields) to the fiche's fields.
+
+The engine reads lines in order, like a person: it tracks the section heading
+it is under (so "Nom" under "L'élève" is the pupil's name), pairs labels with
+values (same cell after a colon or leaders, next cell, next lines), reads
+ticked options, and keeps a label waiting for its value on the following lines.
+It knows no wording itself: every label comes from `labels`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from parsers import labels
+from parsers.labels import DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM, FAIT_A, IGNORED
+from parsers.model import FIELD_KEYS, REQUIRED, Document, Extraction, Line
+from parsers.text import (
+    clean,
+    has_marks,
+    norm,
+    norm_label,
+    parse_bool,
+    parse_date,
+    parse_email,
+    parse_niveau,
+    parse_options,
+    parse_phone,
+    parse_uai,
+    split_name,
+)
+
+LONG_TEXT = {"situation", "actions_menees", "partenaires", "attentes", "urgence_motif",
+             "motif_autre"}  # fmt: skip
+BOOLS = {"famille_informee", "urgence"}
+DATES = {"eleve_date_naissance", "date_demande"}
+SECTION_OF_FIELD = {"eleve": "eleve", "demandeur": "demandeur", "ecole": "ecole",
+                    "signataire": "visa", ELEVE_NOM_PRENOM: "eleve"}  # fmt: skip
+
+_GENERIC = "generic:"
+UNKNOWN = "?"  # something shaped like a label that we do not know: its value is dropped
+
+
+@dataclass(frozen=True)
+class _Index:
+    exact: dict[str, str]
+    prefixes: tuple[str, ...]
+    choices: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    exact: dict[str, str] = {}
+    for target, synonyms in labels.FIELD_LABELS.items():
+        for synonym in synonyms:
+            exact.setdefault(norm_label(synonym), target)
+    for generic in labels.GENERIC_LABELS:
+        exact[norm_label(generic)] = _GENERIC + norm_label(generic)
+    prefixes = tuple(sorted((k for k in exact if len(k) >= 8), key=len, reverse=True))
+    return _Index(exact, prefixes, tuple(exact))
+
+
+_GENERIC_BY_NORM = {norm_label(k): v for k, v in labels.GENERIC_LABELS.items()}
+_NUMBERING = re.compile(r"^(?:\d{1,2}|[ivx]{1,4}|[a-h])\s+(?=\S)")
+
+
+def match_label(text: str, loose: bool = False) -> str | None:
+    """The target a label means, or None. `loose` also accepts a known label followed
+    by extra words ("Actions déjà mises en place par l'équipe"), for places where a
+    label is expected (before a colon, in a table's first column)."""
+    key = norm_label(text)
+    if not key or len(key) > 90:
+        return None
+    index = _index()
+    stripped = _NUMBERING.sub("", key)
+    for candidate in (key, stripped):
+        if candidate in index.exact:
+            return index.exact[candidate]
+    if len(stripped) >= 6:
+        found = process.extractOne(stripped, index.choices, scorer=fuzz.ratio, score_cutoff=90)
+        if found:
+            return index.exact[found[0]]
+    if loose and len(stripped.split()) <= 12:
+        for prefix in index.prefixes:
+            if stripped.startswith(prefix + " "):
+                return index.exact[prefix]
+    return None
+
+
+def _section_of(text: str) -> str | None:
+    words = norm_label(text)
+    if not words or len(words.split()) > 8:
+        return None
+    padded = f" {words} "
+    for section, keys in labels.SECTION_WORDS:
+        if any(f" {key} " in padded for key in keys):
+            return section
+    return None
+
+
+def _looks_like_heading(text: str) -> bool:
+    """Short, and in capitals or numbered: a form's section title, not someone's prose."""
+    words = text.split()
+    if not words or len(words) > 8 or text.rstrip().endswith((".", ",")):
+        return False
+    letters = [ch for ch in text if ch.isalpha()]
+    upper = letters and sum(ch.isupper() for ch in letters) / len(letters) > 0.8 and len(letters) > 3
+    numbered = re.match(r"^\s*(?:\d{1,2}|[IVX]{1,4}|[A-H])\s*[.)\-–/]\s+\w", text)
+    return bool(upper or numbered)
+
+
+_COLON = r"(?<!\d):(?!//)|(?<=\d):(?!\d)"
+_LEADER = r"(?:[.…_·]\s*){3,}|…+|_{2,}"
+_SEP = re.compile(rf"\s*(?:{_COLON}|{_LEADER})(?:\s*(?:{_COLON}|{_LEADER}))*\s*")
+_FAIT_A = re.compile(r"^\W*fait\s+(?:a|à)\b", re.IGNORECASE)
+
+
+def _label_suffix(chunk: str) -> tuple[str, str] | None:
+    """Split "DUPONT Prénom" into ("DUPONT", "Prénom") when its tail is a known label."""
+    words = chunk.split()
+    for size in range(min(8, len(words)), 0, -1):
+        tail = " ".join(words[-size:])
+        if match_label(tail):
+            return " ".join(words[:-size]), tail
+    return None
+
+
+def split_pairs(text: str) -> list[tuple[str, str]] | None:
+    """"Nom : DUPONT  Prénom : Léa" -> [("Nom", "DUPONT"), ("Prénom", "Léa")]; None if no label."""
+    parts = _SEP.split(text)
+    if len(parts) < 2:
+        return None
+    pairs: list[tuple[str, str]] = []
+    label, value = parts[0], ""
+    for i, chunk in enumerate(parts[1:], start=1):
+        if i == len(parts) - 1:
+            value = f"{value}: {chunk}" if value else chunk
+            break
+        found = _label_suffix(chunk)
+        if found is None:
+            # The separator was inside the value ("Il a dit : non"): keep it there.
+            value = f"{value}: {chunk}" if value else chunk
+            continue
+        before, next_label = found
+        value = f"{value}: {before}" if value else before
+        pairs.append((label, value))
+        label, value = next_label, ""
+    pairs.append((label, value))
+    return pairs
+
+
+@dataclass
+class _State:
+    raw: dict[str, str] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+    motif_options: list[tuple[bool | None, str]] = field(default_factory=list)
+    motif_unchecked_autre: bool = False
+    section: str | None = None
+    pending: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    """Walks a document's lines and collects raw values per target."""
+
+    def __init__(self) -> None:
+        self.s = _State()
+
+    # -- resolution --------------------------------------------------------
+    def resolve(self, target: str | None) -> str | None:
+        if target and target.startswith(_GENERIC):
+            by_section = _GENERIC_BY_NORM[target[len(_GENERIC):]]
+            return by_section.get(self.s.section, by_section.get(None))
+        return target
+
+    def enter(self, target: str | None, label_text: str) -> None:
+        """A label was read: it may also open a section ("Nom de l'élève" opens the pupil's)."""
+        section = None
+        if target is None:
+            section = _section_of(label_text)
+        else:
+            section = next((sec for prefix, sec in SECTION_OF_FIELD.items()
+                            if target.startswith(prefix)), None)
+        if section:
+            self.s.section = section
+
+    def put(self, target: str | None, value: str | None, origin: str = "text") -> None:
+        if not target or target in (IGNORED, UNKNOWN):
+            return
+        if target == "motifs":
+            self.motif_value(value)
+            return
+        if value is None:
+            return
+        if target in BOOLS or target == "eleve_niveau":
+            if has_marks(value):
+                self.options(value, target)
+                return
+        if clean(value) is None:
+            return
+        existing = self.s.raw.get(target)
+        if existing is None:
+            self.s.raw[target] = value
+            self.s.origin[target] = origin
+        elif target in LONG_TEXT and origin == "text" and self.s.origin[target] == "text":
+            self.s.raw[target] = f"{existing} {value}"
+
+    # -- options -----------------------------------------------------------
+    def motif_value(self, value: str | None) -> None:
+        if value is None:
+            return
+        if has_marks(value):
+            self.options(value, "motifs")
+            return
+        text = clean(value)
+        if text:
+            self.s.motif_options.append((None, text))
+
+    def options(self, text: str, target: str | None) -> None:
+        opts = parse_options(text)
+        if not opts:
+            return
+        mark0, first = opts[0]
+        if mark0 is None and target is None:
+            # "Demande urgente ☒ oui ☐ non": a label written before the options.
+            candidate = self.resolve(match_label(first, loose=True))
+            if candidate:
+                target, opts = candidate, opts[1:]
+        if target in BOOLS:
+            answer = parse_bool(" ".join(
+                ("☒ " if m else "☐ " if m is False else "") + t for m, t in opts))
+            if answer is not None:
+                self.put(target, "oui" if answer else "non", "text")
+            return
+        if target == "eleve_niveau":
+            ticked = [t for m, t in opts if m]
+            if len(ticked) == 1:
+                self.put(target, ticked[0])
+            return
+        for mark, option in opts:
+            self.option(mark, option, target)
+
+    def option(self, mark: bool | None, option: str, target: str | None) -> None:
+        """One ticked or unticked option: a motif, or a single checkbox for a yes/no field."""
+        head, _, tail = option.partition(":")
+        single = self.resolve(match_label(head, loose=True))
+        if single in BOOLS and mark is not None and single != target:
+            self.put(single, "oui" if mark else "non")
+            return
+        code = motif_code(head if tail else option)
+        if code is None:
+            return
+        if code == "autre":
+            detail = clean(tail)
+            if mark is False:
+                self.s.motif_unchecked_autre = True
+            elif detail:
+                self.put("motif_autre", detail)
+        self.s.motif_options.append((mark, code))
+
+    # -- lines -------------------------------------------------------------
+    def feed(self, lines: list[Line]) -> None:
+        i = 0
+        while i < len(lines):
+            cells = [c for c in lines[i].cells]
+            filled = [c for c in cells if clean(c) or has_marks(c)]
+            if not filled:
+                i += 1
+                continue
+            if len(cells) == 1:
+                self.paragraph(cells[0])
+            elif self.header_row(cells, lines[i + 1].cells if i + 1 < len(lines) else None):
+                self.columns(cells, lines[i + 1].cells)
+                i += 1
+            else:
+                self.row(cells)
+            i += 1
+
+    def header_row(self, cells: list[str], following: list[str] | None) -> bool:
+        """A row of labels over a row of values ("Nom | Prénom | Classe" then "DUPONT | Léa | CE1")."""
+        if not following or len(following) != len(cells):
+            return False
+        named = [c for c in cells if clean(c)]
+        if len(named) < 2 or not all(match_label(c) and not _SEP.search(c) for c in named):
+            return False
+        values = [c for c in following if clean(c)]
+        return bool(values) and not any(match_label(c) for c in values)
+
+    def columns(self, heads: list[str], values: list[str]) -> None:
+        for head, value in zip(heads, values):
+            if clean(head):
+                target = self.resolve(match_label(head))
+                self.enter(target, head)
+                self.put(target, value)
+        self.s.pending = None
+
+    def row(self, cells: list[str]) -> None:
+        i = 0
+        while i < len(cells):
+            cell = cells[i]
+            nxt = cells[i + 1] if i + 1 < len(cells) else None
+            if not (clean(cell) or has_marks(cell)):
+                i += 1
+                continue
+            lines = [ln for ln in cell.split("\n") if ln.strip()]
+            inline = split_pairs(lines[0]) if len(lines) == 1 else None
+            target = None if inline else self.resolve(match_label(" ".join(lines), loose=True))
+            if target:
+                self.enter(target, cell)
+                self.s.pending = None
+                if nxt is not None:
+                    self.put(target, nxt)
+                    self.s.pending = target if target in LONG_TEXT else None
+                    i += 2
+                    continue
+                self.s.pending = target
+                i += 1
+                continue
+            if inline is None and len(lines) == 1 and not has_marks(cell) and nxt is not None \
+                    and i == 0 and len(cells) == 2 and _shaped_like_label(cell):
+                # An unknown label (e.g. "Adresse de l'école") with its value.
+                self.s.pending = None
+                i += 2
+                continue
+            for line in lines:
+                self.paragraph(line)
+            i += 1
+
+    def paragraph(self, text: str) -> None:
+        if "\t" in text.strip():
+            self.row([c for c in text.split("\t")])
+            return
+        if "\n" in text:
+            for line in text.split("\n"):
+                if line.strip():
+                    self.paragraph(line)
+            return
+        if _FAIT_A.match(text):
+            date = parse_date(text)
+            if date:
+                self.put("date_demande", text)
+            self.s.section = "visa"
+            return
+        pairs = split_pairs(text)
+        if pairs and has_marks(pairs[0][0]):
+            pairs = None  # "☒ Autre (préciser) : ..." is an option, not a label
+        if pairs:
+            first_label = pairs[0][0]
+            first = match_label(first_label, loose=True)
+            if first is None and self.s.pending in LONG_TEXT:
+                self.put(self.s.pending, text)
+                return
+            if first is None and has_marks(text):
+                self.options(text, self.s.pending)
+                return
+            for label_text, value in pairs:
+                found = match_label(label_text, loose=True)
+                if found is None:
+                    if not _shaped_like_label(label_text):
+                        if self.s.pending:
+                            self.put(self.s.pending, text)
+                        return
+                    found = UNKNOWN
+                target = self.resolve(found)
+                self.enter(target if found != UNKNOWN else None, label_text)
+                if clean(value) or has_marks(value):
+                    self.put(target, value)
+                    self.s.pending = target if target in LONG_TEXT else None
+                else:
+                    self.s.pending = target
+            return
+        self.bare_line(text)
+
+    def bare_line(self, text: str) -> None:
+        """A line with no separator: options, a label alone, a heading, or a value."""
+        pending = self.s.pending
+        if has_marks(text):
+            self.options(text, pending if pending in BOOLS or pending in ("motifs", "eleve_niveau")
+                         else None if pending not in LONG_TEXT else None)
+            return
+        found = match_label(text)
+        if found:
+            target = self.resolve(found)
+            self.enter(target, text)
+            self.s.pending = target
+            return
+        section = _section_of(text)
+        if section and (_looks_like_heading(text) or len(text.split()) <= 5):
+            self.s.section = section
+            self.s.pending = "motifs" if section == "motifs" else None
+            return
+        if _looks_like_heading(text):
+            self.s.pending = None
+            return
+        if pending:
+            if pending == "motifs":
+                self.motif_value(text)
+            else:
+                self.put(pending, text)
+            return
+        if self.s.section == "visa" and "date_demande" not in self.s.raw and parse_date(text):
+            self.put("date_demande", text)
+
+    # -- named form fields -------------------------------------------------
+    def form_fields(self, doc: Document) -> None:
+        for ff in doc.fields:
+            target, option = field_target(ff.name)
+            if target is None or target.startswith(_GENERIC):
+                continue
+            if isinstance(ff.value, bool):
+                if option is None and target in BOOLS:
+                    self.put(target, "oui" if ff.value else "non", "form")
+                elif target in BOOLS and option in ("oui", "non") and ff.value:
+                    self.put(target, option, "form")
+                elif target == "motifs" and option:
+                    self.s.motif_options.append((ff.value, option))
+                elif target == "eleve_niveau" and option and ff.value:
+                    self.put(target, option, "form")
+            elif isinstance(ff.value, str) and clean(ff.value):
+                self.put(target, ff.value, "form")
+
+
+def _shaped_like_label(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= 7 and not any(ch.isdigit() for ch in text) and "@" not in text
+
+
+def motif_code(option: str) -> str | None:
+    """The motif code an option's wording means, or None."""
+    folded = f" {norm(option)} "
+    for code, words in labels.MOTIF_WORDS:
+        if code in labels.MOTIF_ANCHORED:
+            if folded.strip().startswith(words):
+                return code
+            continue
+        if any(f" {norm(w)} " in folded for w in words):
+            return code
+    return None
+
+
+_CAMEL = re.compile(r"(?<=[a-zé])(?=[A-ZÉ])")
+_MOTIF_CODES = {code for code, _ in labels.MOTIF_WORDS}
+
+
+@lru_cache(maxsize=1024)
+def field_target(name: str) -> tuple[str | None, str | None]:
+    """(target, option) a form field's own name means: "ecole_nom", "motifs.pap",
+    "urgence.oui", "NomEleve", "Urgence_Oui"; (None, None) for "Texte12"."""
+    if not name:
+        return None, None
+    base, _, option = name.partition(".")
+    if base in FIELD_KEYS and base not in ("motifs", "eleve_niveau") and not option:
+        return base, None
+    if base == "motifs" and option in _MOTIF_CODES:
+        return "motifs", option
+    if base == "eleve_niveau" and option:
+        return base, option.upper()
+    if base in BOOLS and option in ("oui", "non"):
+        return base, option
+    words = norm(_CAMEL.sub(" ", name)).split()
+    if not words or re.fullmatch(r"(texte|text|case|caseacocher|check|checkbox|champ|field|"
+                                 r"zone|zonetexte|tf|cb)\s?\d*", " ".join(words)):
+        return None, None
+    if words[-1] in ("oui", "non") and len(words) > 1:
+        target = match_label(" ".join(words[:-1]), loose=True)
+        if target in BOOLS:
+            return target, words[-1]
+    if words[0] in ("motif", "motifs") and len(words) > 1:
+        code = motif_code(" ".join(words[1:]))
+        if code:
+            return "motifs", code
+    target = match_label(" ".join(words), loose=True)
+    if target is None:
+        found = process.extractOne(" ".join(words), _index().choices, scorer=fuzz.token_set_ratio,
+                                   score_cutoff=95)
+        target = _index().exact[found[0]] if found and len(found[0]) > 6 else None
+    return target, None
+
+
+def map_document(doc: Document, filename: str) -> Extraction:
+    """Read every field of the fiche out of a `Document`."""
+    reader = _Reader()
+    reader.form_fields(doc)
+    reader.feed(doc.lines)
+    return _finish(reader.s, doc, filename)
+
+
+def _finish(s: _State, doc: Document, filename: str) -> Extraction:
+    warnings = list(doc.warnings) + s.warnings
+    unsure = False
+    raw = s.raw
+    fields: dict[str, Any] = {key: None for key in FIELD_KEYS}
+    for key in FIELD_KEYS:
+        value = raw.get(key)
+        if value is None or key == "motifs":
+            continue
+        if key in DATES:
+            fields[key] = parse_date(value)
+            if fields[key] is None:
+                # No value in the message: warnings reach logs, and this may be a birth date.
+                warnings.append(f"{key}: not a date")
+                unsure = True
+        elif key in BOOLS:
+            fields[key] = parse_bool(value)
+        elif key == "eleve_niveau":
+            fields[key] = parse_niveau(value)
+            if fields[key] is None:
+                warnings.append("eleve_niveau: not one of TPS PS MS GS CP CE1 CE2 CM1 CM2")
+        elif key == "ecole_uai":
+            fields[key], warning = parse_uai(value)
+            if warning:
+                warnings.append(warning)
+        elif key == "ecole_email":
+            fields[key] = parse_email(value)
+        elif key == "ecole_telephone":
+            fields[key] = parse_phone(value) or clean(value)
+        else:
+            fields[key] = clean(value)
+
+    if raw.get(ELEVE_NOM_PRENOM) and not (fields["eleve_nom"] or fields["eleve_prenom"]):
+        text = clean(raw[ELEVE_NOM_PRENOM]) or ""
+        fields["eleve_nom"], fields["eleve_prenom"] = split_name(text)
+    if raw.get(DEMANDEUR_PRENOM) and fields["demandeur_nom"]:
+        fields["demandeur_nom"] = f"{clean(raw[DEMANDEUR_PRENOM])} {fields['demandeur_nom']}"
+
+    fields["motifs"] = _motifs(s, fields)
+    if fields["urgence"] is not True:
+        # "Si oui, pourquoi" is only meaningful for an urgent request.
+        fields["urgence_motif"] = None if fields["urgence"] is False else fields["urgence_motif"]
+
+    missing = [key for key in REQUIRED if fields[key] in (None, [])]
+    if fields["motifs"] and "autre" in fields["motifs"] and not fields["motif_autre"]:
+        missing.append("motif_autre")
+    if fields["urgence"] and not fields["urgence_motif"]:
+        missing.append("urgence_motif")
+    if doc.scanned:
+        warnings.append("scan: the fiche is an image; a person must read it")
+    needs_review = bool(missing) or doc.scanned or unsure
+    return Extraction(filename, doc.method, fields, missing, warnings, needs_review)
+
+
+def _motifs(s: _State, fields: dict[str, Any]) -> list[str]:
+    options = s.motif_options
+    ticked = [code for mark, code in options if mark]
+    if not ticked:
+        ticked = [code for mark, code in options if mark is None]
+    if fields["motif_autre"] and not s.motif_unchecked_autre and "autre" not in ticked:
+        ticked.append("autre")
+    if "autre" not in ticked:
+        fields["motif_autre"] = None
+    return list(dict.fromkeys(ticked))

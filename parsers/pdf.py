@@ -1,0 +1,199 @@
+"""PDF reader: text exported from Word/LibreOffice, fillable forms, and scans.
+
+pdfplumber gives the words with their positions and the ruled tables; pypdf
+gives the AcroForm fields. A filled field becomes a word at its place on the
+page, so a form reads like the same form printed and filled: the label beside
+or above it is found by the same layout rules as for text. A page with no text
+but images is a scan.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pdfplumber
+import pypdf
+from pdfminer.pdfparser import PDFSyntaxError
+from pypdf.errors import PyPdfError
+
+from config.errors import RejectedFile
+from config.settings import ExtractionLimits
+from parsers.model import CHECKED, UNCHECKED, Document, FormField, Line
+
+# Words further apart than this on one line belong to different cells (points).
+CELL_GAP = 14.0
+LINE_TOLERANCE = 3.0
+
+
+@dataclass
+class _Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Document:
+    widgets = _form_widgets(data, where)
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFSyntaxError, PyPdfError, ValueError, KeyError, TypeError) as err:
+        raise RejectedFile(f"{where}: not a readable PDF ({err})") from err
+    except Exception as err:  # pdfminer raises many unrelated types on broken files
+        raise RejectedFile(f"{where}: not a readable PDF ({type(err).__name__})") from err
+    with pdf:
+        if len(pdf.pages) > limits.max_pages:
+            raise RejectedFile(f"{where}: {len(pdf.pages)} pages (limit {limits.max_pages})")
+        doc = Document(method="pdf-form" if widgets else "pdf-text")
+        images = 0
+        text_words = 0
+        for number, page in enumerate(pdf.pages):
+            try:
+                words = [_Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
+                         for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)]
+                tables = page.find_tables()
+                images += len(page.images)
+            except Exception as err:  # a broken content stream: say which page
+                raise RejectedFile(f"{where}: page {number + 1} unreadable "
+                                   f"({type(err).__name__})") from err
+            text_words += len(words)
+            page_widgets = [w for w in widgets if w[0] == number]
+            words.extend(_widget_word(w, page.height) for w in page_widgets)
+            doc.fields.extend(FormField(name, value) for _, name, value, _ in page_widgets)
+            doc.lines.extend(_layout(words, tables))
+        if text_words == 0 and not widgets:
+            doc.scanned = images > 0
+            doc.method = "pdf-scan" if doc.scanned else "pdf-empty"
+        return doc
+
+
+def _layout(words: list[_Word], tables: list[Any]) -> list[Line]:
+    """Table rows and free lines of one page, top to bottom."""
+    placed: list[tuple[float, Line]] = []
+    free = []
+    boxes = [t.bbox for t in tables]
+    for word in words:
+        cx, cy = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+        if not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes):
+            free.append(word)
+    for table in tables:
+        for row in table.rows:
+            cells = []
+            for bbox in row.cells:
+                if bbox is None:
+                    continue
+                x0, top, x1, bottom = bbox
+                inside = [w for w in words if x0 <= (w.x0 + w.x1) / 2 <= x1
+                          and top <= (w.top + w.bottom) / 2 <= bottom]
+                cells.append("\n".join(_join_line(line) for line in _lines(inside)))
+            if cells:
+                placed.append((row.bbox[1], Line(cells)))
+    for line in _lines(free):
+        placed.append((line[0].top, Line([_join_line(line, tabs=True)])))
+    placed.sort(key=lambda item: item[0])
+    return [line for _, line in placed]
+
+
+def _lines(words: list[_Word]) -> list[list[_Word]]:
+    lines: list[list[_Word]] = []
+    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+        if lines and abs(lines[-1][0].top - word.top) <= LINE_TOLERANCE:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def _join_line(line: list[_Word], tabs: bool = False) -> str:
+    out = [line[0].text]
+    for prev, word in zip(line, line[1:]):
+        gap = word.x0 - prev.x1
+        out.append("\t" if tabs and gap > CELL_GAP else " ")
+        out.append(word.text)
+    return "".join(out)
+
+
+def _widget_word(widget: tuple[int, str, str | bool, tuple[float, ...]], height: float) -> _Word:
+    _, _, value, (x0, y0, x1, y1) = widget
+    text = (CHECKED if value else UNCHECKED) if isinstance(value, bool) else str(value)
+    # PDF space has its origin at the bottom left; pdfplumber's at the top left.
+    return _Word(" ".join(text.split()), x0, x1, height - y1, height - y0)
+
+
+def _form_widgets(data: bytes, where: str) -> list[tuple[int, str, str | bool, tuple[float, ...]]]:
+    """(page index, full field name, value, rect) of each filled or empty form widget."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception as err:
+                raise RejectedFile(f"{where}: encrypted PDF") from err
+        if "/AcroForm" not in reader.trailer["/Root"]:
+            return []
+        widgets = []
+        for number, page in enumerate(reader.pages):
+            for ref in page.get("/Annots") or []:
+                annot = ref.get_object()
+                if annot.get("/Subtype") != "/Widget":
+                    continue
+                found = _widget(annot)
+                if found:
+                    name, value = found
+                    rect = tuple(float(v) for v in annot.get("/Rect", (0, 0, 0, 0)))
+                    widgets.append((number, name, value, rect))
+        return widgets
+    except RejectedFile:
+        raise
+    except Exception as err:  # pypdf raises a zoo of types on malformed objects
+        raise RejectedFile(f"{where}: unreadable PDF structure ({type(err).__name__})") from err
+
+
+def _inherited(annot: Any, key: str) -> Any:
+    node, depth = annot, 0
+    while node is not None and depth < 32:
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+        node = node.get_object() if node is not None else None
+        depth += 1
+    return None
+
+
+def _widget(annot: Any) -> tuple[str, str | bool] | None:
+    names: list[str] = []
+    node, depth = annot, 0
+    while node is not None and depth < 32:
+        if "/T" in node:
+            names.append(str(node["/T"]))
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+        depth += 1
+    name = ".".join(reversed(names))
+    kind = _inherited(annot, "/FT")
+    if kind == "/Btn":
+        state = annot.get("/AS")
+        if state is None:
+            state = _inherited(annot, "/V")
+        checked = state is not None and str(state) != "/Off"
+        if int(_inherited(annot, "/Ff") or 0) & (1 << 15):
+            # A radio button: its on-state names the option ("urgence" + "oui").
+            name = f"{name}.{_on_state(annot)}"
+        return name, checked
+    if kind in ("/Tx", "/Ch"):
+        value = _inherited(annot, "/V")
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        return name, "" if value is None else str(value)
+    return None
+
+
+def _on_state(annot: Any) -> str:
+    appearances = annot.get("/AP", {}).get("/N", {})
+    for key in getattr(appearances, "keys", lambda: [])():
+        if key != "/Off":
+            return str(key).lstrip("/")
+    return ""

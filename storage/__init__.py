@@ -1,0 +1,1 @@
+"""storage: reserved for the worker issue (see README)."""
