@@ -1,1 +1,1 @@
-"""notify: reserved for the worker issue (see README)."""
+"""Composing what Saisine sends: mail (worker issue) and documents such as the blank fiche."""

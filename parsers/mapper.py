@@ -453,7 +453,7 @@ def field_target(name: str) -> tuple[str | None, str | None]:
     if not name:
         return None, None
     base, _, option = name.partition(".")
-    if base in FIELD_KEYS and base not in ("motifs", "eleve_niveau") and not option:
+    if base in FIELD_KEYS and base != "motifs" and not option:
         return base, None
     if base == "motifs" and option in _MOTIF_CODES:
         return "motifs", option

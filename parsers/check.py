@@ -1,0 +1,87 @@
+"""Measuring extraction against a corpus of fiches with their expected JSON.
+
+A corpus is a folder of fiches, each `NAME.EXT` beside `NAME.expected.json`
+(`{"fields": {...}}` in the shape of `saisine extract`). Accuracy counts every
+(fiche, field) pair; urgent fiches missed and false alarms are counted apart
+because they are the errors that cost most.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from config.errors import SaisineError
+from parsers.model import FIELD_KEYS, Extraction
+
+EXPECTED_SUFFIX = ".expected.json"
+
+
+@dataclass
+class FicheScore:
+    file: str
+    method: str
+    wrong: dict[str, tuple[Any, Any]]  # field -> (expected, got)
+    error: str | None = None
+
+
+@dataclass
+class CorpusScore:
+    fiches: list[FicheScore] = field(default_factory=list)
+    fields_total: int = 0
+    fields_right: int = 0
+    urgent_total: int = 0
+    urgent_missed: int = 0
+    false_alarms: int = 0
+    review_expected_missed: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.fields_right / self.fields_total if self.fields_total else 0.0
+
+
+def corpus(folder: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    for expected in sorted(folder.glob("*" + EXPECTED_SUFFIX)):
+        stem = expected.name[: -len(EXPECTED_SUFFIX)]
+        fiches = [p for p in folder.glob(stem + ".*") if not p.name.endswith(".json")]
+        if len(fiches) != 1:
+            raise SaisineError(f"check: {expected.name} needs exactly one fiche named {stem}.*")
+        yield fiches[0], json.loads(expected.read_text(encoding="utf-8"))
+
+
+def same(key: str, expected: Any, got: Any) -> bool:
+    if key == "motifs":
+        return sorted(expected or []) == sorted(got or [])
+    if isinstance(expected, str) and isinstance(got, str):
+        return " ".join(expected.split()) == " ".join(got.split())
+    return expected == got
+
+
+def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
+    result = CorpusScore()
+    for path, expected in corpus(folder):
+        want = expected["fields"]
+        try:
+            got = extract(path)
+        except SaisineError as err:
+            got = None
+            error = str(err)
+        else:
+            error = None
+        fields = got.fields if got else {}
+        wrong = {k: (want.get(k), fields.get(k)) for k in FIELD_KEYS
+                 if not same(k, want.get(k), fields.get(k))}
+        result.fields_total += len(FIELD_KEYS)
+        result.fields_right += len(FIELD_KEYS) - len(wrong)
+        if want.get("urgence") is True:
+            result.urgent_total += 1
+            result.urgent_missed += fields.get("urgence") is not True
+        elif fields.get("urgence") is True:
+            result.false_alarms += 1
+        if expected.get("needs_review") and not (got and got.needs_review):
+            result.review_expected_missed += 1
+        result.fiches.append(FicheScore(path.name, got.method if got else "error", wrong, error))
+    return result

@@ -1,0 +1,1 @@
+"""The `saisine` command (and, with the worker issue, the scheduled mailbox worker)."""

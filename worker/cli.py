@@ -1,0 +1,171 @@
+"""The `saisine` command line.
+
+Settings are built once here, at the entry point, and passed down. Every
+`SaisineError` becomes one line on stderr and a non-zero exit: a user never
+sees a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from config.errors import SaisineError
+from config.settings import Settings, load_settings
+
+app = typer.Typer(help="Saisine: the pôle ressource's mailbox, read for you.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+err_console = Console(stderr=True)
+
+
+def _fail(err: Exception) -> typer.Exit:
+    err_console.print(f"saisine: {err}", markup=False, highlight=False)
+    return typer.Exit(2)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option(help="Settings file (TOML).")] = None,
+) -> None:
+    try:
+        ctx.obj = load_settings(config)
+    except SaisineError as err:
+        raise _fail(err) from None
+
+
+def _read(path: Path, settings: Settings) -> bytes:
+    from config.errors import ExtractionError, RejectedFile
+
+    try:
+        size = path.stat().st_size
+        if size > settings.limits.max_file_bytes:
+            raise RejectedFile(f"{path.name}: {size} bytes (limit {settings.limits.max_file_bytes})")
+        return path.read_bytes()
+    except OSError as err:
+        raise ExtractionError(f"{path}: cannot read ({err.strerror})") from err
+
+
+def extract_path(path: Path, settings: Settings, sandboxed: bool = True):
+    """Read one fiche from disk (sandboxed by default)."""
+    from parsers import sandbox
+    from parsers.registry import ParseContext, extract_bytes
+
+    data = _read(path, settings)
+    ctx = ParseContext(path.name, settings)
+    return sandbox.extract(data, ctx) if sandboxed else extract_bytes(data, ctx)
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    files: Annotated[Optional[list[Path]], typer.Argument(help="Fiches to read.")] = None,
+    check: Annotated[Optional[Path], typer.Option(
+        help="Measure accuracy on a folder of fiches with NAME.expected.json beside each.")] = None,
+    min_accuracy: Annotated[float, typer.Option(
+        help="With --check: exit 1 below this field accuracy (0-1).")] = 0.0,
+) -> None:
+    """Read fiches and print their fields as JSON (one object per line)."""
+    settings: Settings = ctx.obj
+    if check is not None:
+        _check(check, settings, min_accuracy)
+        return
+    if not files:
+        raise _fail(SaisineError("extract: give a FILE, or --check DIR"))
+    failed = False
+    for path in files:
+        try:
+            result = extract_path(path, settings)
+        except SaisineError as err:
+            err_console.print(f"saisine: {err}", markup=False, highlight=False)
+            failed = True
+            continue
+        indent = 2 if len(files) == 1 and sys.stdout.isatty() else None
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=indent))
+    if failed:
+        raise typer.Exit(2)
+
+
+def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
+    from parsers.check import score
+
+    if not folder.is_dir():
+        raise _fail(SaisineError(f"check: {folder} is not a folder"))
+    try:
+        result = score(folder, lambda p: extract_path(p, settings))
+    except SaisineError as err:
+        raise _fail(err) from None
+    console = Console()
+    table = Table("fiche", "method", "wrong fields", title=f"Extraction check: {folder}")
+    for fiche in result.fiches:
+        wrong = fiche.error or ", ".join(sorted(fiche.wrong)) or "-"
+        table.add_row(fiche.file, fiche.method, wrong)
+    console.print(table)
+    console.print(
+        f"fiches: {len(result.fiches)}  field accuracy: {result.accuracy:.2%} "
+        f"({result.fields_right}/{result.fields_total})  urgent detected: "
+        f"{result.urgent_total - result.urgent_missed}/{result.urgent_total}  "
+        f"false alarms: {result.false_alarms}  review flags missed: "
+        f"{result.review_expected_missed}", highlight=False)
+    if result.accuracy < min_accuracy:
+        raise typer.Exit(1)
+
+
+class FicheFormat(str, Enum):
+    docx = "docx"
+    odt = "odt"
+    pdf = "pdf"
+
+
+@app.command()
+def fiche(
+    format: Annotated[FicheFormat, typer.Option("--format", "-f")] = FicheFormat.docx,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+) -> None:
+    """Write the circonscription's blank fiche, ready to print or fill in."""
+    from notify.fiche import write_fiche
+
+    target = output or Path(f"fiche-demande-pole-ressource.{format.value}")
+    try:
+        target.write_bytes(write_fiche(format.value))
+    except OSError as err:
+        raise _fail(SaisineError(f"fiche: cannot write {target} ({err.strerror})")) from None
+    err_console.print(f"wrote {target}", highlight=False)
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Read the bundled sample fiches (invented data) and show what was extracted."""
+    settings: Settings = ctx.obj
+    console = Console()
+    samples = sorted(p for p in resources.files("worker").joinpath("samples").iterdir()
+                     if not p.name.startswith("."))
+    for sample in samples:
+        path = Path(str(sample))
+        try:
+            result = extract_path(path, settings)
+        except SaisineError as err:
+            console.print(f"[red]{path.name}: {err}[/red]")
+            continue
+        table = Table("field", "value", title=f"{path.name}  ({result.method})",
+                      title_justify="left", show_lines=False)
+        for key, value in result.fields.items():
+            if value not in (None, []):
+                table.add_row(key, json.dumps(value, ensure_ascii=False)
+                              if not isinstance(value, str) else value)
+        console.print(table)
+        status = "[yellow]to review[/yellow]" if result.needs_review else "[green]complete[/green]"
+        console.print(f"  {status}  missing: {', '.join(result.missing) or '-'}  "
+                      f"warnings: {'; '.join(result.warnings) or '-'}\n")
+
+
+if __name__ == "__main__":
+    app()
