@@ -37,6 +37,7 @@ class CorpusScore:
     urgent_missed: int = 0
     false_alarms: int = 0
     review_expected_missed: int = 0
+    scan_values_invented: int = 0  # a value read from a scan that the sheet does not say
 
     @property
     def accuracy(self) -> float:
@@ -81,6 +82,9 @@ def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
             result.urgent_missed += fields.get("urgence") is not True
         elif fields.get("urgence") is True:
             result.false_alarms += 1
+        sheet = expected.get("sheet", {})
+        result.scan_values_invented += sum(
+            1 for k, v in sheet.items() if fields.get(k) not in (None, []) and not same(k, v, fields[k]))
         if expected.get("needs_review") and not (got and got.needs_review):
             result.review_expected_missed += 1
         result.fiches.append(FicheScore(path.name, got.method if got else "error", wrong, error))

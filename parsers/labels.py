@@ -89,7 +89,9 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Information de la famille", "Les parents ont été informés", "Famille informée de la demande",
         "La famille est informée de la demande", "Les parents sont informés",
         "Information des parents", "Parents informés de la demande",
-        "La famille a été informée de la demande",
+        "La famille a été informée de la demande", "La famille a-t-elle été informée",
+        "Les parents ont-ils été informés", "La famille est-elle informée",
+        "Les parents sont-ils informés", "La famille a-t-elle été informée de la demande",
     ),
     "urgence": (
         "Demande urgente", "Urgence", "Caractère urgent", "Situation urgente", "Urgent",

@@ -216,12 +216,16 @@ class _Reader:
         if has_marks(value):
             self.options(value, "motifs")
             return
-        text = clean(value)
-        if text:
-            self.s.motif_options.append((None, text))
+        for line in value.split("\n"):
+            head, _, tail = line.partition(":")
+            code = motif_code(head if tail and motif_code(head) else line)
+            if code == "autre" and clean(tail):
+                self.put("motif_autre", tail)
+            if code:
+                self.s.motif_options.append((None, code))
 
     def options(self, text: str, target: str | None) -> None:
-        opts = parse_options(text)
+        opts = [opt for line in _option_lines(text) for opt in parse_options(line)]
         if not opts:
             return
         mark0, first = opts[0]
@@ -313,9 +317,13 @@ class _Reader:
                 self.enter(target, cell)
                 self.s.pending = None
                 if nxt is not None:
-                    self.put(target, nxt)
+                    end = i + 2
+                    # "Demande urgente | ☐ Oui | ☒ Non": the options may span several cells.
+                    while has_marks(nxt) and end < len(cells) and has_marks(cells[end]):
+                        end += 1
+                    self.put(target, " ".join(cells[i + 1:end]))
                     self.s.pending = target if target in LONG_TEXT else None
-                    i += 2
+                    i = end
                     continue
                 self.s.pending = target
                 i += 1
@@ -380,7 +388,7 @@ class _Reader:
         pending = self.s.pending
         if has_marks(text):
             self.options(text, pending if pending in BOOLS or pending in ("motifs", "eleve_niveau")
-                         else None if pending not in LONG_TEXT else None)
+                         else None)
             return
         found = match_label(text)
         if found:
@@ -389,11 +397,16 @@ class _Reader:
             self.s.pending = target
             return
         section = _section_of(text)
-        if section and (_looks_like_heading(text) or len(text.split()) <= 5):
+        words = len(text.split())
+        heading = _looks_like_heading(text)
+        # Under a waiting label, only a heading-shaped line or a bare section word is a heading:
+        # "Médiation avec la famille." is a value even though it names the family.
+        if section and (heading or (words <= (3 if pending else 5)
+                                    and not text.rstrip().endswith((".", "!", "?")))):
             self.s.section = section
             self.s.pending = "motifs" if section == "motifs" else None
             return
-        if _looks_like_heading(text):
+        if heading:
             self.s.pending = None
             return
         if pending:
@@ -422,6 +435,20 @@ class _Reader:
                     self.put(target, option, "form")
             elif isinstance(ff.value, str) and clean(ff.value):
                 self.put(target, ff.value, "form")
+
+
+def _option_lines(text: str) -> list[str]:
+    """One string per option line; a wrapped line (no mark, lower case) joins the one above."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if lines and not has_marks(stripped) and (stripped[0].islower() or stripped[0] in "(…"):
+            lines[-1] = f"{lines[-1]} {stripped}"
+        else:
+            lines.append(stripped)
+    return lines
 
 
 def _shaped_like_label(text: str) -> bool:

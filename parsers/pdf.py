@@ -24,7 +24,7 @@ from parsers.model import CHECKED, UNCHECKED, Document, FormField, Line
 
 # Words further apart than this on one line belong to different cells (points).
 CELL_GAP = 14.0
-LINE_TOLERANCE = 3.0
+LINE_TOLERANCE = 4.0
 
 
 @dataclass
@@ -92,18 +92,23 @@ def _layout(words: list[_Word], tables: list[Any]) -> list[Line]:
             if cells:
                 placed.append((row.bbox[1], Line(cells)))
     for line in _lines(free):
-        placed.append((line[0].top, Line([_join_line(line, tabs=True)])))
+        placed.append((min(w.top for w in line), Line([_join_line(line, tabs=True)])))
     placed.sort(key=lambda item: item[0])
     return [line for _, line in placed]
 
 
 def _lines(words: list[_Word]) -> list[list[_Word]]:
+    """Words grouped into lines by their vertical centre: a form field drawn a little
+    higher or taller than its label still lands on the label's line."""
     lines: list[list[_Word]] = []
-    for word in sorted(words, key=lambda w: (w.top, w.x0)):
-        if lines and abs(lines[-1][0].top - word.top) <= LINE_TOLERANCE:
+    centre = 0.0
+    for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
+        mid = (word.top + word.bottom) / 2
+        if lines and abs(mid - centre) <= LINE_TOLERANCE:
             lines[-1].append(word)
         else:
             lines.append([word])
+            centre = mid
     return [sorted(line, key=lambda w: w.x0) for line in lines]
 
 

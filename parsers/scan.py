@@ -1,14 +1,17 @@
 """Scans (image-only PDF, JPEG, PNG, TIFF): always for a person, OCR as a help.
 
 A scan of a hand-filled sheet is never trusted: the extraction says
-`needs_review`. When tesseract is installed, its text is read with the same
-rules as any fiche, keeping only words it is confident about, so OCR can fill
-fields a person then checks but never invents one from noise.
+`needs_review`. OCR loses a form's table structure and cannot see ticks, so
+reading labels and values from it would invent fields. From the OCR text we
+keep only what checks itself: a UAI whose check letter is right, and the
+school's e-mail address and phone number when exactly one of each is there.
+That is enough for the secretariat to know which school sent the scan.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 
@@ -16,10 +19,8 @@ from PIL import Image, UnidentifiedImageError
 
 from config.errors import LimitExceeded, RejectedFile
 from parsers.model import Document, Line
+from parsers.text import parse_phone, uai_check_letter
 
-# Words tesseract is less sure of than this are dropped: handwriting comes out as
-# confident-looking garbage at lower scores.
-MIN_CONFIDENCE = 75
 MAX_PIXELS = 60_000_000
 
 
@@ -59,7 +60,7 @@ def ocr(images: list[Image.Image], tesseract: str, timeout: float, where: str) -
         buffer = io.BytesIO()
         image.convert("L").save(buffer, format="PNG")
         try:
-            done = subprocess.run([exe, "stdin", "stdout", "-l", "fra", "--psm", "4", "tsv"],
+            done = subprocess.run([exe, "stdin", "stdout", "-l", "fra", "--psm", "4"],
                                   input=buffer.getvalue(), capture_output=True, timeout=timeout,
                                   check=False)
         except subprocess.TimeoutExpired as err:
@@ -67,27 +68,23 @@ def ocr(images: list[Image.Image], tesseract: str, timeout: float, where: str) -
         if done.returncode != 0:
             doc.warnings.append("scan: OCR failed on a page")
             continue
-        doc.lines.extend(_tsv_lines(done.stdout.decode("utf-8", "replace")))
+        text = done.stdout.decode("utf-8", "replace")
+        doc.lines.extend(Line([f"{label} : {value}"]) for label, value in identifiers(text))
     return doc
 
 
-def _tsv_lines(tsv: str) -> list[Line]:
-    lines: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
-    for row in tsv.splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) < 12 or not cols[11].strip():
-            continue
-        try:
-            confidence = float(cols[10])
-            left = int(cols[6])
-        except ValueError:
-            continue
-        key = (cols[2], cols[3], cols[4])  # block, paragraph, line
-        word = cols[11] if confidence >= MIN_CONFIDENCE else ""
-        lines.setdefault(key, []).append((left, word))
-    out = []
-    for words in lines.values():
-        text = " ".join(w for _, w in sorted(words) if w)
-        if text:
-            out.append(Line([text]))
-    return out
+_UAI = re.compile(r"(?<![0-9A-Z])(\d{7})\s?([A-Z])(?![0-9A-Za-z])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.]?\d{2}){4}(?!\d)")
+
+
+def identifiers(text: str) -> list[tuple[str, str]]:
+    """("UAI" | "Courriel" | "Téléphone", value) found unambiguously in OCR text."""
+    found: list[tuple[str, str]] = []
+    uais = {m[1] + m[2] for m in _UAI.finditer(text) if uai_check_letter(m[1]) == m[2]}
+    emails = {m[0].lower().rstrip(".") for m in _EMAIL.finditer(text)}
+    phones = {parse_phone(m[0]) for m in _PHONE.finditer(text)} - {None}
+    for label, values in (("UAI", uais), ("Courriel", emails), ("Téléphone", phones)):
+        if len(values) == 1:
+            found.append((label, str(values.pop())))
+    return found

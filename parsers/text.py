@@ -160,7 +160,8 @@ _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 def parse_email(text: str | None) -> str | None:
     if not text:
         return None
-    m = _EMAIL.search(text)
+    # A PDF cell wraps "ce.0381234x@ac-\ngrenoble.fr": glue the address back together.
+    m = _EMAIL.search(re.sub(r"(?<=[@.\-])\s+|\s+(?=[@.])", "", text))
     return m[0].lower().rstrip(".") if m else None
 
 
@@ -238,12 +239,16 @@ def _mark_value(mark: str) -> bool:
         or mark in ("x", "X")
 
 
+_GLYPHS = set(labels.CHECKED_GLYPHS + labels.UNCHECKED_GLYPHS)
+_BRACKETS = re.compile(rf"{_BRACKET_CHECKED}|{_BRACKET_EMPTY}")
+# A lone X ticks an option ("X Oui   Non", "Oui   X Non") only in short, form-like text.
+_LONE_X = re.compile(r"(?:^|(?<=\s))[xX](?=\s+[A-ZÀ-Ýa-zà-ÿ])", re.MULTILINE)
+
+
 def has_marks(text: str) -> bool:
-    return bool(_MARK.search(text)) and (
-        any(g in text for g in labels.CHECKED_GLYPHS + labels.UNCHECKED_GLYPHS)
-        or bool(re.search(rf"{_BRACKET_CHECKED}|{_BRACKET_EMPTY}", text))
-        or bool(re.match(r"\s*[xX]\s+\S", text))
-    )
+    if any(ch in _GLYPHS for ch in text) or _BRACKETS.search(text):
+        return True
+    return bool(_LONE_X.search(text)) and all(len(line) <= 120 for line in text.split("\n"))
 
 
 def parse_options(text: str) -> list[tuple[bool | None, str]]:
