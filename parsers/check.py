@@ -37,6 +37,7 @@ class CorpusScore:
     urgent_missed: int = 0
     false_alarms: int = 0
     review_expected_missed: int = 0
+    review_raised_for_nothing: int = 0
     scan_values_invented: int = 0  # a value read from a scan that the sheet does not say
 
     @property
@@ -87,5 +88,7 @@ def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
             1 for k, v in sheet.items() if fields.get(k) not in (None, []) and not same(k, v, fields[k]))
         if expected.get("needs_review") and not (got and got.needs_review):
             result.review_expected_missed += 1
+        if got and got.needs_review and not expected.get("needs_review"):
+            result.review_raised_for_nothing += 1
         result.fiches.append(FicheScore(path.name, got.method if got else "error", wrong, error))
     return result

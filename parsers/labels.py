@@ -29,7 +29,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     ),
     "ecole_email": (
         "Courriel", "Mail", "Adresse électronique", "E-mail", "Email", "Adresse mail", "Mél",
-        "Courriel de l'école", "Adresse courriel", "Messagerie",
+        "Courriel de l'école", "Adresse courriel", "Messagerie", "Adresse électronique de l'école",
+        "Adresse mail de l'école",
     ),
     "ecole_telephone": (
         "Téléphone", "Tél", "Tel", "Téléphone de l'école", "N° de téléphone", "Numéro de téléphone",
@@ -72,6 +73,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Actions déjà menées", "Aides déjà apportées", "Mesures déjà prises",
         "Dispositifs mis en place", "Aides mises en place", "Actions mises en place",
         "Ce qui a déjà été fait", "Aménagements mis en place", "Actions déjà engagées",
+        "Qu'avez-vous déjà mis en place", "Qu'est-ce qui a déjà été mis en place",
+        "Aides déjà mises en œuvre", "Actions déjà mises en œuvre",
     ),
     "partenaires": (
         "Partenaires déjà sollicités", "Partenaires", "Suivis extérieurs", "Partenaires extérieurs",
@@ -82,7 +85,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Attentes vis-à-vis du pôle ressource", "Aide souhaitée", "Aide attendue", "Attentes",
         "Nature de l'aide souhaitée", "Attentes de l'équipe", "Aide demandée",
         "Ce que vous attendez du pôle ressource", "Attentes de l'école", "Demande précise",
-        "Quelle aide attendez-vous", "Type d'aide attendue",
+        "Quelle aide attendez-vous", "Type d'aide attendue", "Qu'attendez-vous du pôle ressource",
+        "Quelles sont vos attentes", "Qu'attendez-vous", "Attentes de l'enseignant",
     ),
     "famille_informee": (
         "La famille a été informée", "Parents informés", "Famille informée",
@@ -96,7 +100,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "urgence": (
         "Demande urgente", "Urgence", "Caractère urgent", "Situation urgente", "Urgent",
         "Degré d'urgence", "Caractère d'urgence", "La demande est-elle urgente",
-        "Est-ce urgent", "Demande à traiter en urgence",
+        "Est-ce urgent", "Demande à traiter en urgence", "Y a-t-il urgence",
+        "S'agit-il d'une urgence", "Urgence de la situation", "La situation est-elle urgente",
     ),
     "urgence_motif": (
         "Si oui, pourquoi", "Motif de l'urgence", "Si urgence, pourquoi", "Justification de l'urgence",
@@ -124,7 +129,7 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Cadre réservé à la circonscription", "Réservé à la circonscription", "Reçu le",
         "Date de réception", "N° de dossier", "Suite donnée", "Décision",
         "Nom du directeur", "Nom de la directrice", "Cachet de l'école",
-        "Cachet", "Nombre de classes",
+        "Cachet", "Nombre de classes", "Cycle", "Sexe de l'élève", "Genre",
     ),
 }  # fmt: skip
 

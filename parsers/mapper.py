@@ -115,8 +115,13 @@ def _looks_like_heading(text: str) -> bool:
 
 _COLON = r"(?<!\d):(?!//)|(?<=\d):(?!\d)"
 _LEADER = r"(?:[.…_·]\s*){3,}|…+|_{2,}"
-_SEP = re.compile(rf"\s*(?:{_COLON}|{_LEADER})(?:\s*(?:{_COLON}|{_LEADER}))*\s*")
-_FAIT_A = re.compile(r"^\W*fait\s+(?:a|à)\b", re.IGNORECASE)
+# A question mark ends a label too: "Y a-t-il urgence ? oui".
+_QUESTION = r"\?(?=\s+\S)"
+_SEP = re.compile(
+    rf"\s*(?:{_COLON}|{_LEADER}|{_QUESTION})(?:\s*(?:{_COLON}|{_LEADER}))*\s*")
+# "Fait à Voiron, le 5 octobre 2026", "À Voiron, le 05/10/26"
+_FAIT_A = re.compile(r"^\W*(?:fait\s+)?(?:a|à)\s+\S.{0,40}?\ble\b", re.IGNORECASE)
+_WIDE_GAP = re.compile(r"\S(?: {2,}|\u00a0{2,})\S")
 
 
 def _label_suffix(chunk: str) -> tuple[str, str] | None:
@@ -159,6 +164,7 @@ class _State:
     origin: dict[str, str] = field(default_factory=dict)
     motif_options: list[tuple[bool | None, str]] = field(default_factory=list)
     motif_unchecked_autre: bool = False
+    conflicts: set[str] = field(default_factory=set)
     section: str | None = None
     pending: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -208,6 +214,11 @@ class _Reader:
             self.s.origin[target] = origin
         elif target in LONG_TEXT and origin == "text" and self.s.origin[target] == "text":
             self.s.raw[target] = f"{existing} {value}"
+        elif origin == self.s.origin[target] and target in FIELD_KEYS \
+                and norm(existing) != norm(value) and target not in self.s.conflicts:
+            # Two different answers to one question: keep the first, and say so.
+            self.s.conflicts.add(target)
+            self.s.warnings.append(f"{target}: two different values on the fiche; kept the first")
 
     # -- options -----------------------------------------------------------
     def motif_value(self, value: str | None) -> None:
@@ -269,10 +280,18 @@ class _Reader:
     # -- lines -------------------------------------------------------------
     def feed(self, lines: list[Line]) -> None:
         i = 0
+        answers: list[str | None] | None = None  # "Oui | Non" column heads, while they apply
         while i < len(lines):
-            cells = [c for c in lines[i].cells]
+            cells = list(lines[i].cells)
             filled = [c for c in cells if clean(c) or has_marks(c)]
             if not filled:
+                i += 1
+                continue
+            if answers is not None and len(cells) == len(answers) and self.answer_row(cells, answers):
+                i += 1
+                continue
+            answers = _answer_columns(cells)
+            if answers is not None:
                 i += 1
                 continue
             if len(cells) == 1:
@@ -281,8 +300,19 @@ class _Reader:
                 self.columns(cells, lines[i + 1].cells)
                 i += 1
             else:
-                self.row(cells)
+                self.row(_merge_mark_cells(cells))
             i += 1
+
+    def answer_row(self, cells: list[str], answers: list[str | None]) -> bool:
+        """"La famille a été informée | X | " under "| Oui | Non": the mark's column answers."""
+        label = next((c for c, a in zip(cells, answers) if a is None and clean(c)), None)
+        if label is None:
+            return False
+        ticks = [(a, _bare_mark(c)) for c, a in zip(cells, answers) if a is not None]
+        if not any(mark for _, mark in ticks):
+            return False
+        self.row([label, " ".join(f"{'☒' if mark else '☐'} {a}" for a, mark in ticks)])
+        return True
 
     def header_row(self, cells: list[str], following: list[str] | None) -> bool:
         """A row of labels over a row of values ("Nom | Prénom | Classe" then "DUPONT | Léa | CE1")."""
@@ -313,10 +343,15 @@ class _Reader:
             lines = [ln for ln in cell.split("\n") if ln.strip()]
             inline = split_pairs(lines[0]) if len(lines) == 1 else None
             target = None if inline else self.resolve(match_label(" ".join(lines), loose=True))
+            filled_next = nxt is not None and bool(clean(nxt) or has_marks(nxt))
             if target:
                 self.enter(target, cell)
-                self.s.pending = None
-                if nxt is not None:
+                if filled_next and _has_inner_labels(nxt):
+                    # "Élève | Nom : ROUX / Prénom : Zoé": the heading, then its own pairs.
+                    self.s.pending = None
+                    i += 1
+                    continue
+                if filled_next:
                     end = i + 2
                     # "Demande urgente | ☐ Oui | ☒ Non": the options may span several cells.
                     while has_marks(nxt) and end < len(cells) and has_marks(cells[end]):
@@ -326,11 +361,13 @@ class _Reader:
                     i = end
                     continue
                 self.s.pending = target
-                i += 1
+                i += 2 if nxt is not None else 1
                 continue
-            if inline is None and len(lines) == 1 and not has_marks(cell) and nxt is not None \
-                    and i == 0 and len(cells) == 2 and _shaped_like_label(cell):
+            if inline is None and len(lines) == 1 and not has_marks(cell) and filled_next \
+                    and i == 0 and len(cells) == 2 and _shaped_like_label(cell) \
+                    and not _has_inner_labels(nxt):
                 # An unknown label (e.g. "Adresse de l'école") with its value.
+                self.s.section = _section_of(cell) or self.s.section
                 self.s.pending = None
                 i += 2
                 continue
@@ -347,10 +384,8 @@ class _Reader:
                 if line.strip():
                     self.paragraph(line)
             return
-        if _FAIT_A.match(text):
-            date = parse_date(text)
-            if date:
-                self.put("date_demande", text)
+        if _FAIT_A.match(text) and len(text.split()) <= 12 and parse_date(text):
+            self.put("date_demande", text)
             self.s.section = "visa"
             return
         pairs = split_pairs(text)
@@ -396,6 +431,12 @@ class _Reader:
             self.enter(target, text)
             self.s.pending = target
             return
+        if _WIDE_GAP.search(text):
+            parts = re.split(r" {2,}|\u00a0{2,}", text.strip())
+            if match_label(parts[0], loose=True):
+                # "Commune     Vizille": spaces standing in for a tab.
+                self.row(parts)
+                return
         section = _section_of(text)
         words = len(text.split())
         heading = _looks_like_heading(text)
@@ -435,6 +476,62 @@ class _Reader:
                     self.put(target, option, "form")
             elif isinstance(ff.value, str) and clean(ff.value):
                 self.put(target, ff.value, "form")
+
+
+_YES_NO_HEADS = {"oui", "non", "yes", "no"}
+
+
+def _answer_columns(cells: list[str]) -> list[str | None] | None:
+    """A row of answer heads ("", "Oui", "Non"): which column means which answer."""
+    heads = [norm(c) for c in cells]
+    named = [h for h in heads if h]
+    if len(named) < 2 or any(h not in _YES_NO_HEADS for h in named):
+        return None
+    return [clean(c) if h else None for c, h in zip(cells, heads)]
+
+
+def _bare_mark(cell: str) -> bool | None:
+    """True/False when a cell holds nothing but a ticked/unticked box (or an X); else None."""
+    text = cell.strip()
+    if not text:
+        return None
+    if text in ("x", "X") or text in labels.CHECKED_GLYPHS or \
+            re.fullmatch(r"\[\s*[xX✓✔]\s*\]|\(\s*[xX]\s*\)", text):
+        return True
+    if text in labels.UNCHECKED_GLYPHS or re.fullmatch(r"\[\s*\]|\(\s*\)", text):
+        return False
+    return None
+
+
+def _merge_mark_cells(cells: list[str]) -> list[str]:
+    """"☒ | Harcèlement" -> "☒ Harcèlement": a box drawn in a cell of its own."""
+    out: list[str] = []
+    i = 0
+    while i < len(cells):
+        mark = _bare_mark(cells[i])
+        if mark is not None:
+            glyph = "☒" if mark else "☐"
+            if i + 1 < len(cells) and clean(cells[i + 1]) and _bare_mark(cells[i + 1]) is None:
+                out.append(f"{glyph} {cells[i + 1]}")
+                i += 2
+                continue
+            if out and clean(out[-1]) and not has_marks(out[-1]):
+                out[-1] = f"{glyph} {out[-1]}"
+                i += 1
+                continue
+        out.append(cells[i])
+        i += 1
+    return out
+
+
+def _has_inner_labels(text: str | None) -> bool:
+    if not text:
+        return False
+    for line in text.split("\n"):
+        pairs = split_pairs(line)
+        if pairs and match_label(pairs[0][0], loose=True) and not has_marks(pairs[0][0]):
+            return True
+    return False
 
 
 def _option_lines(text: str) -> list[str]:
@@ -502,9 +599,11 @@ def field_target(name: str) -> tuple[str | None, str | None]:
             return "motifs", code
     target = match_label(" ".join(words), loose=True)
     if target is None:
-        found = process.extractOne(" ".join(words), _index().choices, scorer=fuzz.token_set_ratio,
-                                   score_cutoff=95)
-        target = _index().exact[found[0]] if found and len(found[0]) > 6 else None
+        # "NomEcole" -> the label holding every word of the name and the fewest others.
+        wanted = set(words)
+        labels_with_all = [c for c in _index().choices if wanted <= set(c.split())]
+        if labels_with_all and len(wanted) > 1:
+            target = _index().exact[min(labels_with_all, key=len)]
     return target, None
 
 
@@ -566,7 +665,7 @@ def _finish(s: _State, doc: Document, filename: str) -> Extraction:
         missing.append("urgence_motif")
     if doc.scanned:
         warnings.append("scan: the fiche is an image; a person must read it")
-    needs_review = bool(missing) or doc.scanned or unsure
+    needs_review = bool(missing) or doc.scanned or unsure or bool(s.conflicts)
     return Extraction(filename, doc.method, fields, missing, warnings, needs_review)
 
 

@@ -29,9 +29,14 @@ def norm(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
+_ARTICLE = re.compile(r"^(?:le|la|les|l|un|une)\s+")
+
+
+@lru_cache(maxsize=8192)
 def norm_label(text: str) -> str:
-    """`norm` for labels: also drops parentheticals like "(préciser)" or "(en majuscules)"."""
-    return norm(_PARENS.sub(" ", text))
+    """`norm` for labels: also drops parentheticals like "(préciser)" or "(en majuscules)"
+    and a leading article, so "L'école", "École" and "Ecole :" are one label."""
+    return _ARTICLE.sub("", norm(_PARENS.sub(" ", text)))
 
 
 # Leaders are runs of dots, underscores or ellipses left where nothing was written.

@@ -114,7 +114,8 @@ def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
         f"({result.fields_right}/{result.fields_total})  urgent detected: "
         f"{result.urgent_total - result.urgent_missed}/{result.urgent_total}  "
         f"false alarms: {result.false_alarms}  review flags missed: "
-        f"{result.review_expected_missed}  values invented from scans: "
+        f"{result.review_expected_missed}  raised for nothing: "
+        f"{result.review_raised_for_nothing}  values invented from scans: "
         f"{result.scan_values_invented}", highlight=False)
     if result.accuracy < min_accuracy:
         raise typer.Exit(1)
