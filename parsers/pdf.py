@@ -43,6 +43,7 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
     except (PDFSyntaxError, PyPdfError, ValueError, KeyError, TypeError) as err:
         raise RejectedFile(f"{where}: not a readable PDF ({err})") from err
     except Exception as err:  # pdfminer raises many unrelated types on broken files
+        _reraise_exhaustion(err)
         raise RejectedFile(f"{where}: not a readable PDF ({type(err).__name__})") from err
     with pdf:
         if len(pdf.pages) > limits.max_pages:
@@ -57,6 +58,7 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
                 tables = page.find_tables()
                 images += len(page.images)
             except Exception as err:  # a broken content stream: say which page
+                _reraise_exhaustion(err)
                 raise RejectedFile(f"{where}: page {number + 1} unreadable "
                                    f"({type(err).__name__})") from err
             text_words += len(words)
@@ -68,6 +70,18 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
             doc.scanned = images > 0
             doc.method = "pdf-scan" if doc.scanned else "pdf-empty"
         return doc
+
+
+def _reraise_exhaustion(err: BaseException) -> None:
+    """pdfminer wraps MemoryError and RecursionError in its own type: let the sandbox see them."""
+    seen: BaseException | None = err
+    for _ in range(8):
+        if seen is None:
+            return
+        if isinstance(seen, (MemoryError, RecursionError)):
+            raise seen
+        wrapped = next((a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)), None)
+        seen = seen.__cause__ or seen.__context__ or wrapped
 
 
 def _layout(words: list[_Word], tables: list[Any]) -> list[Line]:
@@ -154,6 +168,7 @@ def _form_widgets(data: bytes, where: str) -> list[tuple[int, str, str | bool, t
     except RejectedFile:
         raise
     except Exception as err:  # pypdf raises a zoo of types on malformed objects
+        _reraise_exhaustion(err)
         raise RejectedFile(f"{where}: unreadable PDF structure ({type(err).__name__})") from err
 
 

@@ -9,6 +9,7 @@ MIME type an email declared: schools send PDFs as octet-stream and DOCX named
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from parsers.odt import read_odt
 from parsers.pdf import read_pdf
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 @dataclass(frozen=True)
 class ParseContext:
     filename: str
@@ -30,7 +34,8 @@ class ParseContext:
 
     @property
     def where(self) -> str:
-        return self.filename
+        """The file's name as messages show it: no control characters (a sender chose it)."""
+        return _CONTROL.sub("?", self.filename)[:120]
 
 
 Parser = Callable[[bytes, ParseContext], Extraction]
@@ -74,12 +79,12 @@ def sniff(data: bytes) -> str:
 
 @parser("docx")
 def parse_docx(data: bytes, ctx: ParseContext) -> Extraction:
-    return map_document(read_docx(data, ctx.settings.limits, ctx.where), ctx.filename)
+    return map_document(read_docx(data, ctx.settings.limits, ctx.where), ctx.where)
 
 
 @parser("odt")
 def parse_odt(data: bytes, ctx: ParseContext) -> Extraction:
-    return map_document(read_odt(data, ctx.settings.limits, ctx.where), ctx.filename)
+    return map_document(read_odt(data, ctx.settings.limits, ctx.where), ctx.where)
 
 
 def _converted(data: bytes, ctx: ParseContext, suffix: str, method: str) -> Extraction:
@@ -88,7 +93,7 @@ def _converted(data: bytes, ctx: ParseContext, suffix: str, method: str) -> Extr
                                  limits.convert_timeout_seconds, ctx.where)
     doc = read_docx(docx_bytes, limits, ctx.where)
     doc.method = doc.method.replace("docx", method)
-    return map_document(doc, ctx.filename)
+    return map_document(doc, ctx.where)
 
 
 @parser("doc")
@@ -109,17 +114,17 @@ def parse_pdf(data: bytes, ctx: ParseContext) -> Extraction:
         images = scan.images_from_pdf(data, limits.max_pages, ctx.where)
         doc = scan.ocr(images, ctx.settings.tesseract, limits.timeout_seconds, ctx.where)
         doc.method = "pdf-" + doc.method
-    return map_document(doc, ctx.filename)
+    return map_document(doc, ctx.where)
 
 
 @parser("image")
 def parse_image(data: bytes, ctx: ParseContext) -> Extraction:
     images = scan.open_image(data, ctx.where)
     if not ctx.settings.limits.ocr:
-        return map_document(Document(method="image", scanned=True), ctx.filename)
+        return map_document(Document(method="image", scanned=True), ctx.where)
     doc = scan.ocr(images, ctx.settings.tesseract, ctx.settings.limits.timeout_seconds, ctx.where)
     doc.method = "image-" + doc.method
-    return map_document(doc, ctx.filename)
+    return map_document(doc, ctx.where)
 
 
 def extract_bytes(data: bytes, ctx: ParseContext) -> Extraction:

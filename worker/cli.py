@@ -23,11 +23,15 @@ from config.settings import Settings, load_settings
 
 app = typer.Typer(help="Saisine: the pôle ressource's mailbox, read for you.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-err_console = Console(stderr=True)
+
+
+def _say_error(err: Exception) -> None:
+    # Plain print: one line, never wrapped or styled, whatever the terminal.
+    print(f"saisine: {err}", file=sys.stderr)
 
 
 def _fail(err: Exception) -> typer.Exit:
-    err_console.print(f"saisine: {err}", markup=False, highlight=False)
+    _say_error(err)
     return typer.Exit(2)
 
 
@@ -85,7 +89,7 @@ def extract(
         try:
             result = extract_path(path, settings)
         except SaisineError as err:
-            err_console.print(f"saisine: {err}", markup=False, highlight=False)
+            _say_error(err)
             failed = True
             continue
         indent = 2 if len(files) == 1 and sys.stdout.isatty() else None
@@ -109,14 +113,14 @@ def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
         wrong = fiche.error or ", ".join(sorted(fiche.wrong)) or "-"
         table.add_row(fiche.file, fiche.method, wrong)
     console.print(table)
-    console.print(
+    print(
         f"fiches: {len(result.fiches)}  field accuracy: {result.accuracy:.2%} "
         f"({result.fields_right}/{result.fields_total})  urgent detected: "
         f"{result.urgent_total - result.urgent_missed}/{result.urgent_total}  "
         f"false alarms: {result.false_alarms}  review flags missed: "
         f"{result.review_expected_missed}  raised for nothing: "
         f"{result.review_raised_for_nothing}  values invented from scans: "
-        f"{result.scan_values_invented}", highlight=False)
+        f"{result.scan_values_invented}")
     if result.accuracy < min_accuracy:
         raise typer.Exit(1)
 
@@ -140,7 +144,7 @@ def fiche(
         target.write_bytes(write_fiche(format.value))
     except OSError as err:
         raise _fail(SaisineError(f"fiche: cannot write {target} ({err.strerror})")) from None
-    err_console.print(f"wrote {target}", highlight=False)
+    print(f"wrote {target}", file=sys.stderr)
 
 
 @app.command()

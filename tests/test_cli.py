@@ -1,0 +1,97 @@
+"""The `saisine` command as a user runs it: real process, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parsers.model import FIELD_KEYS
+from tests.conftest import DATA
+
+SAISINE = [sys.executable, "-m", "worker.cli"]
+ROOT = Path(__file__).parents[1]
+
+
+def saisine(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    return subprocess.run([*SAISINE, *args], capture_output=True, text=True, timeout=180,
+                          cwd=cwd or ROOT, env={**os.environ, **(env or {})})
+
+
+def test_extract_prints_the_contract_json():
+    done = saisine("extract", str(DATA / "01-docx-table-glyph.docx"))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) == {"file", "method", "fields", "missing", "warnings", "needs_review"}
+    assert list(result["fields"]) == list(FIELD_KEYS)
+    assert result["method"] == "docx-table"
+
+
+def test_several_files_give_one_json_line_each():
+    files = [str(DATA / "10-docx-para-glyph.docx"), str(DATA / "25-odt-table-glyph.odt")]
+    done = saisine("extract", *files)
+    assert done.returncode == 0
+    assert [json.loads(line)["file"] for line in done.stdout.splitlines()] == \
+        ["10-docx-para-glyph.docx", "25-odt-table-glyph.odt"]
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"plain text, not a fiche", "not a DOCX, ODT, DOC, RTF, PDF or image file"),
+    (b"PK\x03\x04 broken zip", "not a DOCX, ODT, DOC, RTF, PDF or image file"),
+    (b"%PDF-1.4\n%%EOF", "PDF"),
+])
+def test_bad_files_give_one_line_and_exit_2(tmp_path, content, message):
+    bad = tmp_path / "fiche.pdf"
+    bad.write_bytes(content)
+    done = saisine("extract", str(bad))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_file(tmp_path):
+    done = saisine("extract", str(tmp_path / "absent.docx"))
+    assert done.returncode == 2 and "cannot read" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_doc_without_libreoffice_says_what_to_install():
+    done = saisine("extract", str(DATA / "31-doc-table.doc"),
+                   env={"SAISINE_LIBREOFFICE": "no-such-soffice"})
+    assert done.returncode == 2
+    assert "needs LibreOffice" in done.stderr and "apt-get install" in done.stderr
+
+
+def test_invalid_settings_are_one_line(tmp_path):
+    bad = tmp_path / "saisine.toml"
+    bad.write_text("[limits]\nmax_pages = -3\n")
+    done = saisine("--config", str(bad), "extract", str(DATA / "01-docx-table-glyph.docx"))
+    assert done.returncode == 2 and "max_pages" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_check_reports_accuracy_and_fails_under_the_bar():
+    done = saisine("extract", "--check", str(DATA))
+    assert done.returncode == 0
+    assert "field accuracy:" in done.stdout
+    assert saisine("extract", "--check", str(DATA), "--min-accuracy", "1.01").returncode == 1
+
+
+@pytest.mark.parametrize("fmt", ["docx", "odt", "pdf"])
+def test_fiche_writes_a_blank_form_that_reads_back_empty(tmp_path, fmt):
+    done = saisine("fiche", "--format", fmt, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / f"fiche-demande-pole-ressource.{fmt}"
+    result = json.loads(saisine("extract", str(written)).stdout)
+    assert all(v in (None, []) for v in result["fields"].values())
+    assert result["needs_review"] and "situation" in result["missing"]
+
+
+def test_demo_reads_the_bundled_samples():
+    done = saisine("demo")
+    assert done.returncode == 0, done.stderr
+    assert "ecole_nom" in done.stdout and "saisine:" not in done.stdout

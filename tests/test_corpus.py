@@ -1,0 +1,37 @@
+"""The acceptance bar on the corpus under tests/data, and that the corpus is reproducible."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from config.settings import Settings
+from parsers.check import score
+from tests.conftest import DATA
+from worker.cli import extract_path
+
+
+def test_corpus_accuracy_and_urgency():
+    settings = Settings()
+    result = score(DATA, lambda p: extract_path(p, settings))
+    wrong = {f.file: f.wrong or f.error for f in result.fiches if f.wrong or f.error}
+    assert len(result.fiches) >= 40
+    assert result.accuracy >= 0.98, wrong
+    assert result.urgent_total >= 10 and result.urgent_missed == 0
+    assert result.false_alarms == 0
+    assert result.review_expected_missed == 0 and result.review_raised_for_nothing == 0
+    assert result.scan_values_invented == 0
+
+
+def test_corpus_covers_every_format():
+    suffixes = {p.suffix for p in DATA.iterdir() if not p.name.endswith(".json")}
+    assert {".docx", ".odt", ".doc", ".pdf", ".png"} <= suffixes
+
+
+def test_corpus_builder_reproduces_the_expected_json(tmp_path: Path):
+    from tests.corpus.build import build
+
+    build(tmp_path)
+    for expected in DATA.glob("*.expected.json"):
+        rebuilt = tmp_path / expected.name
+        assert json.loads(rebuilt.read_text()) == json.loads(expected.read_text()), expected.name
