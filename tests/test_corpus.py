@@ -7,13 +7,14 @@ from pathlib import Path
 
 from config.settings import Settings
 from parsers.check import score
+from parsers.sandbox import Sandbox
 from tests.conftest import DATA
 from worker.cli import extract_path
 
 
 def test_corpus_accuracy_and_urgency():
-    settings = Settings()
-    result = score(DATA, lambda p: extract_path(p, settings))
+    with Sandbox(Settings()) as box:
+        result = score(DATA, lambda p: extract_path(p, box))
     wrong = {f.file: f.wrong or f.error for f in result.fiches if f.wrong or f.error}
     assert len(result.fiches) >= 40
     assert result.accuracy >= 0.98, wrong

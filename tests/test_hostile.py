@@ -13,6 +13,7 @@ import pytest
 from config.errors import LimitExceeded, RejectedFile, UnsupportedFile
 from config.settings import ExtractionLimits, Settings
 from parsers import sandbox
+from parsers.sandbox import Sandbox
 from parsers.registry import ParseContext
 from tests import hostile
 
@@ -84,13 +85,19 @@ def test_broken_pdf_structures_do_not_hang_or_crash(data):
     assert time.monotonic() - started < 35
 
 
-def test_the_caller_survives_a_killed_child():
-    """After a child dies on a bomb, the next file is read normally."""
-    with pytest.raises((LimitExceeded, RejectedFile)):
-        run(hostile.pdf_compression_bomb(600), limited(memory_bytes=400 * 2**20))
+def test_one_sandbox_survives_bombs_and_hangs_and_goes_on():
+    """The worker's case: one warm parsing child, killed and replaced as needed."""
     from notify.fiche import write_fiche
 
-    assert run(write_fiche("docx", {"ecole_commune": "Vif"})).fields["ecole_commune"] == "Vif"
+    fiche = write_fiche("docx", {"ecole_commune": "Vif"})
+    with Sandbox(limited(memory_bytes=400 * 2**20, timeout_seconds=0.3)) as box:
+        assert box.extract(fiche, "a.docx").fields["ecole_commune"] == "Vif"
+        with pytest.raises((LimitExceeded, RejectedFile)):
+            box.extract(hostile.pdf_compression_bomb(600), "bomb.pdf")
+        assert box.extract(fiche, "b.docx").fields["ecole_commune"] == "Vif"
+        with pytest.raises(LimitExceeded, match="more than"):
+            box.extract(hostile.pdf_many_pages(28), "slow.pdf")
+        assert box.extract(fiche, "c.docx").fields["ecole_commune"] == "Vif"
 
 
 def test_control_characters_in_file_names_never_reach_messages():

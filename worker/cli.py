@@ -20,6 +20,8 @@ from rich.table import Table
 
 from config.errors import SaisineError
 from config.settings import Settings, load_settings
+from parsers.model import Extraction
+from parsers.sandbox import Sandbox
 
 app = typer.Typer(help="Saisine: the pôle ressource's mailbox, read for you.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -58,14 +60,9 @@ def _read(path: Path, settings: Settings) -> bytes:
         raise ExtractionError(f"{path}: cannot read ({err.strerror})") from err
 
 
-def extract_path(path: Path, settings: Settings, sandboxed: bool = True):
-    """Read one fiche from disk (sandboxed by default)."""
-    from parsers import sandbox
-    from parsers.registry import ParseContext, extract_bytes
-
-    data = _read(path, settings)
-    ctx = ParseContext(path.name, settings)
-    return sandbox.extract(data, ctx) if sandboxed else extract_bytes(data, ctx)
+def extract_path(path: Path, box: Sandbox) -> Extraction:
+    """Read one fiche from disk in the sandbox."""
+    return box.extract(_read(path, box.settings), path.name)
 
 
 @app.command()
@@ -85,15 +82,16 @@ def extract(
     if not files:
         raise _fail(SaisineError("extract: give a FILE, or --check DIR"))
     failed = False
-    for path in files:
-        try:
-            result = extract_path(path, settings)
-        except SaisineError as err:
-            _say_error(err)
-            failed = True
-            continue
-        indent = 2 if len(files) == 1 and sys.stdout.isatty() else None
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=indent))
+    with Sandbox(settings) as box:
+        for path in files:
+            try:
+                result = extract_path(path, box)
+            except SaisineError as err:
+                _say_error(err)
+                failed = True
+                continue
+            indent = 2 if len(files) == 1 and sys.stdout.isatty() else None
+            print(json.dumps(result.to_json(), ensure_ascii=False, indent=indent))
     if failed:
         raise typer.Exit(2)
 
@@ -104,7 +102,8 @@ def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
     if not folder.is_dir():
         raise _fail(SaisineError(f"check: {folder} is not a folder"))
     try:
-        result = score(folder, lambda p: extract_path(p, settings))
+        with Sandbox(settings) as box:
+            result = score(folder, lambda p: extract_path(p, box))
     except SaisineError as err:
         raise _fail(err) from None
     console = Console()
@@ -154,13 +153,15 @@ def demo(ctx: typer.Context) -> None:
     console = Console()
     samples = sorted(p for p in resources.files("worker").joinpath("samples").iterdir()
                      if not p.name.startswith("."))
-    for sample in samples:
-        path = Path(str(sample))
-        try:
-            result = extract_path(path, settings)
-        except SaisineError as err:
-            console.print(f"[red]{path.name}: {err}[/red]")
-            continue
+    with Sandbox(settings) as box:
+        results = []
+        for sample in samples:
+            path = Path(str(sample))
+            try:
+                results.append((path, extract_path(path, box)))
+            except SaisineError as err:
+                console.print(f"[red]{path.name}: {err}[/red]")
+    for path, result in results:
         table = Table("field", "value", title=f"{path.name}  ({result.method})",
                       title_justify="left", show_lines=False)
         for key, value in result.fields.items():
