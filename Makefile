@@ -1,0 +1,39 @@
+# Set-up and checks. `make demo` runs Saisine on its bundled samples; `make test` runs
+# every test, installing the system tools the tests need (LibreOffice, tesseract).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# LibreOffice reads .doc/.rtf fiches; tesseract reads scans; fonts for the PDFs we draw.
+APT_PACKAGES := libreoffice-writer-nogui tesseract-ocr tesseract-ocr-fra fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench corpus system-deps clean
+
+$(BIN)/saisine: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+system-deps:
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \
+	  echo "installing $(APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    $(APT_PACKAGES) >/dev/null; }
+
+demo: $(BIN)/saisine
+	$(BIN)/saisine demo
+
+test: system-deps $(BIN)/saisine
+	$(BIN)/python -m pytest
+
+bench: system-deps $(BIN)/saisine
+	$(BIN)/python bench/extract.py
+
+corpus: system-deps $(BIN)/saisine
+	$(BIN)/python -m tests.corpus.build
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache
