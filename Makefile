@@ -27,6 +27,7 @@ demo: $(BIN)/saisine
 	$(BIN)/saisine demo
 
 test: system-deps $(BIN)/saisine
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: system-deps $(BIN)/saisine

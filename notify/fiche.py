@@ -17,7 +17,8 @@ MOTIFS: tuple[tuple[str, str], ...] = (
     ("comportement", "Suivi d'élèves présentant des troubles sévères du comportement"),
     ("harcelement", "Prévention et gestion de situations sensibles (harcèlement…)"),
     ("crise", "Gestion de situations de crise liées à un événement grave (décès, accident…)"),
-    ("conflit_parents", "Prévention et gestion de situations conflictuelles avec des parents d'élèves"),
+    ("conflit_parents",
+     "Prévention et gestion de situations conflictuelles avec des parents d'élèves"),
     ("bep", "Suivi d'élèves à besoin éducatif particulier (élèves intellectuellement précoces…)"),
     ("pap", "Aide à la décision d'élaboration d'un PAP"),
     ("segpa_maintien", "Aide à la décision d'orientation en SEGPA et de demande de maintien "
@@ -250,7 +251,8 @@ def _pdf(values: dict[str, Any]) -> bytes:
                 if code == "autre":
                     form.textfield(name="motif_autre", value=_text(values, "motif_autre"),
                                    x=margin + 120, y=y - 4, width=width - 2 * margin - 120,
-                                   height=14, fontName="Helvetica", fontSize=9, borderWidth=0.5, **style)
+                                   height=14, fontName="Helvetica", fontSize=9,
+                                   borderWidth=0.5, **style)
                 y -= 17
             y -= 6
             continue

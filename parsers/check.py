@@ -85,7 +85,8 @@ def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
             result.false_alarms += 1
         sheet = expected.get("sheet", {})
         result.scan_values_invented += sum(
-            1 for k, v in sheet.items() if fields.get(k) not in (None, []) and not same(k, v, fields[k]))
+            1 for k, v in sheet.items()
+            if fields.get(k) not in (None, []) and not same(k, v, fields[k]))
         if expected.get("needs_review") and not (got and got.needs_review):
             result.review_expected_missed += 1
         if got and got.needs_review and not expected.get("needs_review"):

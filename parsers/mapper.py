@@ -17,7 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from parsers import labels
-from parsers.labels import DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM, FAIT_A, IGNORED
+from parsers.labels import DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM, IGNORED
 from parsers.model import FIELD_KEYS, REQUIRED, Document, Extraction, Line
 from parsers.text import (
     clean,
@@ -108,7 +108,7 @@ def _looks_like_heading(text: str) -> bool:
     if not words or len(words) > 8 or text.rstrip().endswith((".", ",")):
         return False
     letters = [ch for ch in text if ch.isalpha()]
-    upper = letters and sum(ch.isupper() for ch in letters) / len(letters) > 0.8 and len(letters) > 3
+    upper = len(letters) > 3 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
     numbered = re.match(r"^\s*(?:\d{1,2}|[IVX]{1,4}|[A-H])\s*[.)\-–/]\s+\w", text)
     return bool(upper or numbered)
 
@@ -202,10 +202,9 @@ class _Reader:
             return
         if value is None:
             return
-        if target in BOOLS or target == "eleve_niveau":
-            if has_marks(value):
-                self.options(value, target)
-                return
+        if (target in BOOLS or target == "eleve_niveau") and has_marks(value):
+            self.options(value, target)
+            return
         if clean(value) is None:
             return
         existing = self.s.raw.get(target)
@@ -287,7 +286,7 @@ class _Reader:
             if not filled:
                 i += 1
                 continue
-            if answers is not None and len(cells) == len(answers) and self.answer_row(cells, answers):
+            if answers and len(cells) == len(answers) and self.answer_row(cells, answers):
                 i += 1
                 continue
             answers = _answer_columns(cells)
@@ -315,7 +314,7 @@ class _Reader:
         return True
 
     def header_row(self, cells: list[str], following: list[str] | None) -> bool:
-        """A row of labels over a row of values ("Nom | Prénom | Classe" then "DUPONT | Léa | CE1")."""
+        """Labels over values: "Nom | Prénom | Classe", then "DUPONT | Léa | CE1"."""
         if not following or len(following) != len(cells):
             return False
         named = [c for c in cells if clean(c)]

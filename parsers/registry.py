@@ -23,7 +23,6 @@ from parsers.model import Document, Extraction
 from parsers.odt import read_odt
 from parsers.pdf import read_pdf
 
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

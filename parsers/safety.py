@@ -44,7 +44,8 @@ def open_zip(data: bytes, limits: ExtractionLimits, where: str) -> zipfile.ZipFi
                            f"(limit {limits.max_unzipped_bytes})")
     for info in infos:
         if info.filename.endswith(_XML_SUFFIXES):
-            check_xml_prologue(read_entry(archive, info.filename, where), f"{where}:{info.filename}")
+            xml = read_entry(archive, info.filename, where)
+            check_xml_prologue(xml, f"{where}:{info.filename}")
     return archive
 
 

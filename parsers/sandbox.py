@@ -13,6 +13,7 @@ failure and recycled every `RECYCLE_AFTER` files so nothing accumulates.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import resource
 import signal
@@ -90,10 +91,8 @@ class Sandbox:
     def _stop(self, kill: bool) -> None:
         if self._conn is not None:
             if not kill:
-                try:
+                with contextlib.suppress(OSError):
                     self._conn.send(None)
-                except OSError:
-                    pass
             self._conn.close()
         if self._child is not None:
             if kill and self._child.is_alive():
@@ -108,7 +107,7 @@ class Sandbox:
         self._stop(kill=False)
 
     def extract(self, data: bytes, filename: str) -> Extraction:
-        """Read one fiche; raises an `ExtractionError` on any failure, the child's death included."""
+        """Read one fiche; any failure, the child's death included, is an `ExtractionError`."""
         ctx = ParseContext(filename, self.settings)
         limits = self.settings.limits
         deadline = limits.timeout_seconds

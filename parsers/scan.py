@@ -41,7 +41,8 @@ def open_image(data: bytes, where: str) -> list[Image.Image]:
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise RejectedFile(f"{where}: image of {image.width}x{image.height} pixels is too large")
+            raise RejectedFile(
+                f"{where}: image of {image.width}x{image.height} pixels is too large")
         image.load()
         return [image]
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:

@@ -23,11 +23,11 @@ def docx_with_document_xml(xml: bytes) -> bytes:
 def zip_bomb_docx(megabytes: int = 40) -> bytes:
     """A DOCX with one entry that inflates about 1000x."""
     out = io.BytesIO(write_fiche("docx"))
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as target:
-        with target.open("word/media/padding.xml", "w", force_zip64=True) as entry:
-            block = b"\0" * (1 << 20)
-            for _ in range(megabytes):
-                entry.write(block)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as target, \
+            target.open("word/media/padding.xml", "w", force_zip64=True) as entry:
+        block = b"\0" * (1 << 20)
+        for _ in range(megabytes):
+            entry.write(block)
     return out.getvalue()
 
 

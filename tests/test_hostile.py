@@ -13,8 +13,8 @@ import pytest
 from config.errors import LimitExceeded, RejectedFile, UnsupportedFile
 from config.settings import ExtractionLimits, Settings
 from parsers import sandbox
-from parsers.sandbox import Sandbox
 from parsers.registry import ParseContext
+from parsers.sandbox import Sandbox
 from tests import hostile
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from parsers.text import (
-    clean, parse_bool, parse_date, parse_email, parse_niveau, parse_phone, parse_uai, split_name,
+    clean,
+    parse_bool,
+    parse_date,
+    parse_email,
+    parse_niveau,
+    parse_phone,
+    parse_uai,
+    split_name,
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
@@ -54,7 +54,8 @@ def _read(path: Path, settings: Settings) -> bytes:
     try:
         size = path.stat().st_size
         if size > settings.limits.max_file_bytes:
-            raise RejectedFile(f"{path.name}: {size} bytes (limit {settings.limits.max_file_bytes})")
+            limit = settings.limits.max_file_bytes
+            raise RejectedFile(f"{path.name}: {size} bytes (limit {limit})")
         return path.read_bytes()
     except OSError as err:
         raise ExtractionError(f"{path}: cannot read ({err.strerror})") from err
@@ -124,7 +125,7 @@ def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
         raise typer.Exit(1)
 
 
-class FicheFormat(str, Enum):
+class FicheFormat(StrEnum):
     docx = "docx"
     odt = "odt"
     pdf = "pdf"

@@ -18,10 +18,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import docx
 from docx.oxml import parse_xml
@@ -680,7 +681,7 @@ def libreoffice(files: list[Path], fmt: str, outdir: Path) -> None:
 
 def scan_of(pdf_bytes: bytes, kind: str) -> bytes:
     import pypdfium2
-    from PIL import Image, ImageFilter
+    from PIL import ImageFilter
 
     pdf = pypdfium2.PdfDocument(pdf_bytes)
     pages = [pdf[i].render(scale=200 / 72).to_pil().convert("L") for i in range(len(pdf))]
