@@ -198,6 +198,7 @@ MOTIF_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
                          "conflictuels", "relation avec les parents", "relations avec les familles",
                          "relations avec la famille", "mediation")),
     ("bep", ("besoin educatif particulier", "besoins educatifs particuliers", "bep",
+             "besoin educatif", "besoins educatifs",
              "intellectuellement precoce", "intellectuellement precoces", "precoce", "precoces",
              "eip", "haut potentiel", "hpi", "handicap", "dys")),
     ("comportement", ("comportement", "comportements", "tsc", "troubles du comportement",

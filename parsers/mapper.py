@@ -278,6 +278,7 @@ class _Reader:
 
     # -- lines -------------------------------------------------------------
     def feed(self, lines: list[Line]) -> None:
+        lines = _join_wrapped_options(lines)
         i = 0
         answers: list[str | None] | None = None  # "Oui | Non" column heads, while they apply
         while i < len(lines):
@@ -446,10 +447,11 @@ class _Reader:
             self.s.section = section
             self.s.pending = "motifs" if section == "motifs" else None
             return
-        if heading:
+        if heading and (pending is None or pending in LONG_TEXT or words > 4):
             self.s.pending = None
             return
         if pending:
+            # A short line in capitals under a waiting name label is the name: "LEFEBVRE".
             if pending == "motifs":
                 self.motif_value(text)
             else:
@@ -531,6 +533,21 @@ def _has_inner_labels(text: str | None) -> bool:
         if pairs and match_label(pairs[0][0], loose=True) and not has_marks(pairs[0][0]):
             return True
     return False
+
+
+def _join_wrapped_options(lines: list[Line]) -> list[Line]:
+    """A ticked option wrapped onto a second line ("☒ Élève à besoins éducatifs" /
+    "particuliers") is one option: join lines that continue one in lower case."""
+    out: list[Line] = []
+    for line in lines:
+        text = line.cells[0].strip() if len(line.cells) == 1 else ""
+        if out and text and text[0].islower() and not has_marks(text) \
+                and not _SEP.search(text) and len(out[-1].cells) == 1 \
+                and has_marks(out[-1].cells[0]):
+            out[-1] = Line([f"{out[-1].cells[0]} {text}"])
+        else:
+            out.append(line)
+    return out
 
 
 def _option_lines(text: str) -> list[str]:

@@ -34,6 +34,7 @@ class _Word:
     x1: float
     top: float
     bottom: float
+    widget: bool = False
 
 
 def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Document:
@@ -53,9 +54,12 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
         text_words = 0
         for number, page in enumerate(pdf.pages):
             try:
+                fields = [_widget_word(w, page.height) for w in widgets if w[0] == number]
                 words = [_Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
                          for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)]
-                tables = page.find_tables()
+                # A one-cell "table" is a frame around some text, not a table.
+                tables = [t for t in _without_field_borders(page, fields).find_tables()
+                          if len(t.cells) > 1]
                 images += len(page.images)
             except Exception as err:  # a broken content stream: say which page
                 _reraise_exhaustion(err)
@@ -63,7 +67,7 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
                                    f"({type(err).__name__})") from err
             text_words += len(words)
             page_widgets = [w for w in widgets if w[0] == number]
-            words.extend(_widget_word(w, page.height) for w in page_widgets)
+            words.extend(fields)
             doc.fields.extend(FormField(name, value) for _, name, value, _ in page_widgets)
             doc.lines.extend(_layout(words, tables))
         if text_words == 0 and not widgets:
@@ -82,6 +86,25 @@ def _reraise_exhaustion(err: BaseException) -> None:
             raise seen
         wrapped = next((a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)), None)
         seen = seen.__cause__ or seen.__context__ or wrapped
+
+
+def _without_field_borders(page: Any, fields: list[_Word]) -> Any:
+    """The page without the boxes form tools draw around their fields: stacked field
+    borders would otherwise look like a ruled table to the table finder."""
+    if not fields:
+        return page
+
+    # LibreOffice frames a checkbox a few points wider than the widget itself.
+    margins = [max(3.0, 0.6 * min(f.x1 - f.x0, f.bottom - f.top)) for f in fields]
+
+    def keep(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") not in ("rect", "line", "curve"):
+            return True
+        return not any(obj["x0"] >= f.x0 - m and obj["x1"] <= f.x1 + m
+                       and obj["top"] >= f.top - m and obj["bottom"] <= f.bottom + m
+                       for f, m in zip(fields, margins))
+
+    return page.filter(keep)
 
 
 def _layout(words: list[_Word], tables: list[Any]) -> list[Line]:
@@ -112,18 +135,30 @@ def _layout(words: list[_Word], tables: list[Any]) -> list[Line]:
 
 
 def _lines(words: list[_Word]) -> list[list[_Word]]:
-    """Words grouped into lines by their vertical centre: a form field drawn a little
-    higher or taller than its label still lands on the label's line."""
+    """Words grouped into lines by their vertical centre; then each form field joins the
+    text line it overlaps most, since form tools draw fields a little off the baseline."""
     lines: list[list[_Word]] = []
     centre = 0.0
-    for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
+    for word in sorted((w for w in words if not w.widget),
+                       key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
         mid = (word.top + word.bottom) / 2
         if lines and abs(mid - centre) <= LINE_TOLERANCE:
             lines[-1].append(word)
         else:
             lines.append([word])
             centre = mid
-    return [sorted(line, key=lambda w: w.x0) for line in lines]
+    spans = [(min(w.top for w in line), max(w.bottom for w in line)) for line in lines]
+    for widget in (w for w in words if w.widget):
+        overlaps = [min(bottom, widget.bottom) - max(top, widget.top) for top, bottom in spans]
+        best = max(range(len(lines)), key=lambda i: overlaps[i], default=None)
+        # A tall field (a multi-line box under its label) overlaps nothing: a line of its own.
+        if best is not None and overlaps[best] > 0.3 * (spans[best][1] - spans[best][0]):
+            lines[best].append(widget)
+        else:
+            lines.append([widget])
+            spans.append((widget.top, widget.bottom))
+    order = sorted(range(len(lines)), key=lambda i: (spans[i][0] + spans[i][1]) / 2)
+    return [sorted(lines[i], key=lambda w: w.x0) for i in order]
 
 
 def _join_line(line: list[_Word], tabs: bool = False) -> str:
@@ -139,7 +174,7 @@ def _widget_word(widget: tuple[int, str, str | bool, tuple[float, ...]], height:
     _, _, value, (x0, y0, x1, y1) = widget
     text = (CHECKED if value else UNCHECKED) if isinstance(value, bool) else str(value)
     # PDF space has its origin at the bottom left; pdfplumber's at the top left.
-    return _Word(" ".join(text.split()), x0, x1, height - y1, height - y0)
+    return _Word(" ".join(text.split()), x0, x1, height - y1, height - y0, widget=True)
 
 
 def _form_widgets(data: bytes, where: str) -> list[tuple[int, str, str | bool, tuple[float, ...]]]:

@@ -599,6 +599,140 @@ def odt(v: dict[str, Any], st: Style, table_layout: bool) -> bytes:
     return out.getvalue()
 
 
+def odt_form_controls(v: dict[str, Any], st: Style) -> bytes:
+    """LibreOffice form controls (CheckBox1, TextBox1...) in a label | control table."""
+    from odf import draw, form, office
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentText()
+    forms = office.Forms()
+    standard = form.Form(name="Standard")
+    forms.addElement(standard)
+    doc.text.addElement(forms)
+    count = {"n": 0}
+
+    def control(value: str | bool, paragraph: Any) -> None:
+        count["n"] += 1
+        ident = f"control{count['n']}"
+        if isinstance(value, bool):
+            standard.addElement(form.Checkbox(id=ident, name=f"CheckBox{count['n']}",
+                                              currentstate="checked" if value else "unchecked"))
+            size = "0.4cm"
+        else:
+            standard.addElement(form.Text(id=ident, name=f"TextBox{count['n']}",
+                                          currentvalue=value))
+            size = "8cm"
+        paragraph.addElement(draw.Control(control=ident, width=size, height="0.5cm",
+                                          anchortype="as-char"))
+
+    table = None
+    for n, block in enumerate(blocks(v, st)):
+        if block[0] == "h":
+            doc.text.addElement(P(text=block[1]))
+            table = Table(name=f"T{n}")
+            table.addElement(TableColumn(numbercolumnsrepeated=2))
+            doc.text.addElement(table)
+            continue
+        row, label_cell, value_cell = TableRow(), TableCell(), TableCell()
+        label_cell.addElement(P(text=block[1] if block[0] == "motifs" else block[2]))
+        if block[0] == "motifs":
+            for checked, option in block[2]:
+                paragraph = P()
+                control(checked, paragraph)
+                label, _, _detail = option.partition(" : ")
+                paragraph.addText(" " + label)
+                if label.startswith("Autre"):
+                    paragraph.addText(" : ")
+                    control(v["motif_autre"] or "", paragraph)
+                value_cell.addElement(paragraph)
+        elif block[1] in YESNO:
+            paragraph = P()
+            for option in ("Oui", "Non"):
+                control(v[block[1]] is (option == "Oui"), paragraph)
+                paragraph.addText(f" {option}   ")
+            value_cell.addElement(paragraph)
+        else:
+            paragraph = P()
+            control(value_text(block[1], v, st), paragraph)
+            value_cell.addElement(paragraph)
+        row.addElement(label_cell)
+        row.addElement(value_cell)
+        table.addElement(row)
+    out = io.BytesIO()
+    doc.write(out)
+    return out.getvalue()
+
+
+def pdf_named_form(v: dict[str, Any], st: Style) -> bytes:
+    """An Acrobat-style form: meaningful names in their own spelling, radio groups for
+    Oui/Non, and numbered motif boxes that only the printed text explains."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    names = {"ecole_nom": "Nom_ecole", "ecole_commune": "Commune", "ecole_uai": "RNE",
+             "ecole_telephone": "Tel", "ecole_email": "Mail", "demandeur_nom": "Enseignant",
+             "demandeur_fonction": "Fonction", "classe": "Classe", "eleve_nom": "Nom_eleve",
+             "eleve_prenom": "Prenom_eleve", "eleve_date_naissance": "Date_naissance",
+             "eleve_niveau": "Niveau", "situation": "Situation", "actions_menees": "Actions",
+             "partenaires": "Partenaires", "attentes": "Attentes",
+             "urgence_motif": "Pourquoi", "date_demande": "Date", "signataire": "Signature",
+             "famille_informee": "Famille", "urgence": "Urgence"}
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4)
+    width, height = A4
+    y = height - 60
+    form = c.acroForm
+    for block in blocks(v, st):
+        if y < 90:
+            c.showPage()
+            y = height - 60
+        if block[0] == "h":
+            c.setFont("Helvetica-Bold", 10)
+            c.drawString(50, y, block[1])
+            y -= 18
+            continue
+        c.setFont("Helvetica", 9)
+        if block[0] == "motifs":
+            c.drawString(50, y, block[1] + " :")
+            y -= 15
+            for n, (checked, text) in enumerate(block[2], start=1):
+                label, _, _detail = text.partition(" : ")
+                form.checkbox(name=f"Motif{n}", x=60, y=y - 2, size=10, checked=checked,
+                              buttonStyle="check", borderWidth=0.8)
+                c.drawString(75, y, label)
+                if label.startswith("Autre"):
+                    form.textfield(name="Autre_precision", value=v["motif_autre"] or "", x=250,
+                                   y=y - 4, width=280, height=14, fontName="Helvetica",
+                                   fontSize=9, borderWidth=0.5)
+                y -= 15
+            continue
+        _, key, label, text = block
+        if key in YESNO:
+            c.drawString(50, y, label)
+            for i, option in enumerate(("Oui", "Non")):
+                form.radio(name=names[key], value=option, selected=v[key] is (option == "Oui"),
+                           x=260 + 55 * i, y=y - 2, size=10, buttonStyle="circle",
+                           borderWidth=0.8)
+                c.drawString(274 + 55 * i, y, option)
+            y -= 18
+        elif key in LONG:
+            c.drawString(50, y, label + " :")
+            form.textfield(name=names[key], value=value_text(key, v, st), x=50, y=y - 42,
+                           width=width - 100, height=36, fontName="Helvetica", fontSize=9,
+                           borderWidth=0.5, fieldFlags="multiline")
+            y -= 52
+        else:
+            c.drawString(50, y, label)
+            form.textfield(name=names[key], value=value_text(key, v, st), x=230, y=y - 4,
+                           width=width - 280, height=15, fontName="Helvetica", fontSize=9,
+                           borderWidth=0.5)
+            y -= 19
+    c.save()
+    return out.getvalue()
+
+
 # --- PDF form with meaningless field names -------------------------------------------------
 
 def pdf_generic_form(v: dict[str, Any], st: Style) -> bytes:
@@ -786,6 +920,11 @@ def cases() -> list[Case]:
                                                                motif_variant=1)),
         Case("scan-pdf", "pdf", docx_table, S("A", "glyph"), scan="pdf"),
         Case("scan-png", "png", docx_paragraphs, S("A", "glyph"), scan="png"),
+        Case("odt-form-controls", "odt", odt_form_controls, S("B", date_style="long")),
+        Case("pdf-form-libreoffice", "pdf", odt_form_controls, S("A", motif_variant=1),
+             convert="pdf"),
+        Case("pdf-form-acrobat", "pdf", pdf_named_form, S("C", date_style="%-d.%m.%y")),
+        Case("pdf-form-acrobat-2", "pdf", pdf_named_form, S("A", motif_variant=2)),
     ]  # fmt: skip
 
 
