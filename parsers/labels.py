@@ -20,7 +20,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "ecole_nom": (
         "École", "Nom de l'école", "Établissement", "Nom de l'établissement", "École concernée",
         "École / établissement", "Dénomination de l'école", "Nom de l'établissement scolaire",
-        "Établissement scolaire", "Ecole d'origine",
+        "Établissement scolaire", "Ecole d'origine", "Nom et adresse de l'école",
+        "École de scolarisation", "École fréquentée",
     ),
     "ecole_commune": ("Commune", "Ville", "Localité", "Commune de l'école", "Ville de l'école"),
     "ecole_uai": (
@@ -67,6 +68,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Difficultés rencontrées", "Observations", "Présentation de l'élève et des difficultés",
         "Situation actuelle", "Description de la situation et des difficultés observées",
         "Description de la problématique", "Problématique", "Constats", "Faits observés",
+        "Éléments d'observation", "Description des faits", "Exposé des faits", "Faits",
+        "Observations de l'enseignant", "Difficultés repérées", "Nature des difficultés",
     ),
     "actions_menees": (
         "Actions déjà mises en place", "Aides apportées", "Actions engagées", "Actions menées",
@@ -74,12 +77,14 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Dispositifs mis en place", "Aides mises en place", "Actions mises en place",
         "Ce qui a déjà été fait", "Aménagements mis en place", "Actions déjà engagées",
         "Qu'avez-vous déjà mis en place", "Qu'est-ce qui a déjà été mis en place",
-        "Aides déjà mises en œuvre", "Actions déjà mises en œuvre",
+        "Aides déjà mises en œuvre", "Actions déjà mises en œuvre", "Réponses déjà apportées",
+        "Démarches déjà entreprises", "Dispositifs déjà mis en œuvre", "Mesures mises en place",
     ),
     "partenaires": (
         "Partenaires déjà sollicités", "Partenaires", "Suivis extérieurs", "Partenaires extérieurs",
         "Prises en charge extérieures", "Suivi extérieur", "Partenaires sollicités",
         "Prise en charge extérieure", "Autres partenaires", "Intervenants extérieurs",
+        "Autres intervenants", "Soins extérieurs", "Suivi médical ou paramédical",
     ),
     "attentes": (
         "Attentes vis-à-vis du pôle ressource", "Aide souhaitée", "Aide attendue", "Attentes",
@@ -87,6 +92,7 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Ce que vous attendez du pôle ressource", "Attentes de l'école", "Demande précise",
         "Quelle aide attendez-vous", "Type d'aide attendue", "Qu'attendez-vous du pôle ressource",
         "Quelles sont vos attentes", "Qu'attendez-vous", "Attentes de l'enseignant",
+        "Aide sollicitée", "Demande adressée au pôle ressource", "Objectifs de la demande",
     ),
     "famille_informee": (
         "La famille a été informée", "Parents informés", "Famille informée",
@@ -115,6 +121,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Nom et signature du directeur / de la directrice", "Visa du directeur d'école",
         "Signature de la directrice", "Nom et signature de la directrice", "Visa de la direction",
         "Directeur / directrice", "Le directeur / la directrice", "Signature du directeur d'école",
+        "Nom, qualité et signature", "Signature du demandeur", "Signature de l'enseignant",
+        "Signature du directeur ou de la directrice d'école",
     ),
     ELEVE_NOM_PRENOM: (
         "Nom et prénom de l'élève", "Élève", "Prénom et nom de l'élève", "Élève concerné",
@@ -130,6 +138,9 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Date de réception", "N° de dossier", "Suite donnée", "Décision",
         "Nom du directeur", "Nom de la directrice", "Cachet de l'école",
         "Cachet", "Nombre de classes", "Cycle", "Sexe de l'élève", "Genre",
+        "Visa de l'IEN", "Avis de l'IEN", "Avis de l'inspecteur", "Visa de l'inspecteur",
+        "Avis du conseiller pédagogique", "Suite à donner", "Réponse apportée", "Date de la réunion",
+        "Date d'examen", "Réservé à l'administration",
     ),
 }  # fmt: skip
 
@@ -166,6 +177,9 @@ GENERIC_LABELS: dict[str, dict[str | None, str]] = {
 # Section headings: a short line with no value that contains one of these words
 # (after `norm`) opens that section. Checked in this order.
 SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # The circonscription's own box: nothing under it is the school's answer.
+    ("reserve", ("reserve a la circonscription", "cadre reserve", "reserve a l administration",
+                 "partie reservee", "reserve au pole", "reserve a l ien")),
     ("visa", ("visa", "signature", "signatures")),
     ("demandeur", ("demandeur", "demandeuse", "auteur de la demande", "redacteur",
                    "personne qui fait la demande", "personne a l origine", "enseignant referent",

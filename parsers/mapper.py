@@ -178,6 +178,9 @@ class _Reader:
 
     # -- resolution --------------------------------------------------------
     def resolve(self, target: str | None) -> str | None:
+        if self.s.section == "reserve" and target and (
+                target.startswith(_GENERIC) or target in ("date_demande", "signataire")):
+            return IGNORED
         if target and target.startswith(_GENERIC):
             by_section = _GENERIC_BY_NORM[target[len(_GENERIC):]]
             return by_section.get(self.s.section, by_section.get(None))

@@ -203,3 +203,19 @@ def test_motif_codes(option, code):
 
 def test_split_pairs_keeps_colons_inside_values():
     assert split_pairs("Situation : il a dit : « non »") == [("Situation", "il a dit: « non »")]
+
+
+def test_the_circonscription_box_fills_nothing():
+    f = read("Fait à Vif, le 02/10/2026", "Signature : A. Roux",
+             "CADRE RÉSERVÉ À LA CIRCONSCRIPTION",
+             "Date : 09/10/2026", "Nom : M. Inspecteur", "Visa de l'IEN : favorable")
+    assert f["date_demande"] == "2026-10-02" and f["signataire"] == "A. Roux"
+
+
+def test_more_wordings():
+    f = read("Nom et adresse de l'école : École du Parc", "Éléments d'observation : cris",
+             "Démarches déjà entreprises : réunion", "Aide sollicitée : conseils",
+             "Nom, qualité et signature : B. Petit, directrice")
+    assert (f["ecole_nom"], f["situation"], f["actions_menees"], f["attentes"]) == \
+        ("École du Parc", "cris", "réunion", "conseils")
+    assert f["signataire"] == "B. Petit, directrice"
