@@ -154,7 +154,18 @@ def _inline(parent: etree._Element, st: _Inline) -> None:
             _inline(child, st)
 
 
+def _struck(run: etree._Element) -> bool:
+    """"Oui / Non (rayer la mention inutile)": a struck-through answer is a crossed-out one."""
+    for tag in (W + "strike", W + "dstrike"):
+        el = run.find(f"{W}rPr/{tag}")
+        if el is not None and el.get(W + "val", "true") not in ("0", "false", "off"):
+            return True
+    return False
+
+
 def _run(run: etree._Element, st: _Inline) -> None:
+    if _struck(run):
+        return
     fonts = run.find(f"{W}rPr/{W}rFonts")
     font = (fonts.get(W + "ascii") or fonts.get(W + "hAnsi") or "") if fonts is not None else ""
     if font.lower().startswith("wingdings"):

@@ -35,7 +35,7 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     ),
     "ecole_telephone": (
         "Téléphone", "Tél", "Tel", "Téléphone de l'école", "N° de téléphone", "Numéro de téléphone",
-        "Tél. de l'école",
+        "Tél. de l'école", "Tél. / Fax", "Téléphone / Fax",
     ),
     "demandeur_nom": (
         "Nom du demandeur", "Demandeur", "Enseignant(e)", "Enseignant", "Enseignante",
@@ -260,8 +260,8 @@ PLACEHOLDERS: tuple[str, ...] = (
     "A compléter",
 )
 
-CHECKED_GLYPHS = "☒☑■✓✔✗✘⊠⊗▣◼☛"
-UNCHECKED_GLYPHS = "☐□❑❏◻▢○◯❒"
+CHECKED_GLYPHS = "☒☑■✓✔✗✘⊠⊗▣◼☛⬛✅❎◉"
+UNCHECKED_GLYPHS = "☐□❑❏◻▢○◯❒⬜"
 
 # Symbol-font checkboxes in Word (<w:sym w:font=... w:char=...>): char codes.
 SYMBOL_CHECKED = {"F0FE", "F078", "F0FD", "F0FB", "F054", "F053", "F050", "F0FC", "F06E"}

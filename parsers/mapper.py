@@ -345,6 +345,14 @@ class _Reader:
                 continue
             lines = [ln for ln in cell.split("\n") if ln.strip()]
             inline = split_pairs(lines[0]) if len(lines) == 1 else None
+            if len(lines) > 1 and not match_label(" ".join(lines)) and match_label(lines[0]) \
+                    and not has_marks(lines[0]):
+                # "Nom de l'élève" over "DUPONT" in one cell: a label with its value below.
+                self.paragraph(lines[0])
+                for line in lines[1:]:
+                    self.paragraph(line)
+                i += 1
+                continue
             target = None if inline else self.resolve(match_label(" ".join(lines), loose=True))
             filled_next = nxt is not None and bool(clean(nxt) or has_marks(nxt))
             if target:
@@ -532,7 +540,11 @@ def _has_inner_labels(text: str | None) -> bool:
     if not text:
         return False
     for line in text.split("\n"):
+        # "Nom : ROUX" on a line, or "Nom<tab>ROUX" from a table nested in the cell.
+        head = line.split("\t")[0] if "\t" in line.strip() else None
         pairs = split_pairs(line)
+        if head and match_label(head) and not has_marks(head):
+            return True
         if pairs and match_label(pairs[0][0], loose=True) and not has_marks(pairs[0][0]):
             return True
     return False

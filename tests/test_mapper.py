@@ -219,3 +219,10 @@ def test_more_wordings():
     assert (f["ecole_nom"], f["situation"], f["actions_menees"], f["attentes"]) == \
         ("École du Parc", "cris", "réunion", "conseils")
     assert f["signataire"] == "B. Petit, directrice"
+
+
+def test_label_and_value_stacked_in_one_cell():
+    f = read(["Nom de l'élève\nDUPONT", "Prénom de l'élève\nLéa"],
+             ["Attentes vis-à-vis du\npôle ressource", "Un regard extérieur."])
+    assert (f["eleve_nom"], f["eleve_prenom"]) == ("DUPONT", "Léa")
+    assert f["attentes"] == "Un regard extérieur."
