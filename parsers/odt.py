@@ -19,6 +19,7 @@ TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 FORM = "{urn:oasis:names:tc:opendocument:xmlns:form:1.0}"
+STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 _SKIP = {TEXT + "tracked-changes", TEXT + "note", OFFICE + "annotation", OFFICE + "forms",
@@ -37,12 +38,22 @@ def read_odt(data: bytes, limits: ExtractionLimits, where: str = "odt") -> Docum
     body = root.find(f"{OFFICE}body/{OFFICE}text")
     if body is None:
         raise RejectedFile(f"{where}: content.xml has no text body")
-    reader = _Reader(_controls(body))
+    reader = _Reader(_controls(body), _struck_styles(root))
     reader.block(body)
     doc = reader.doc
     has_tables = any(len(line.cells) > 1 for line in doc.lines)
     doc.method = "odt-form" if doc.fields else "odt-table" if has_tables else "odt-text"
     return doc
+
+
+def _struck_styles(root: etree._Element) -> set[str]:
+    """Text styles with a line through: "Oui / Non (rayer la mention inutile)"."""
+    struck = set()
+    for style in root.iter(STYLE + "style"):
+        props = style.find(STYLE + "text-properties")
+        if props is not None and props.get(STYLE + "text-line-through-style", "none") != "none":
+            struck.add(style.get(STYLE + "name"))
+    return struck
 
 
 def _controls(body: etree._Element) -> dict[str, FormField]:
@@ -63,8 +74,9 @@ def _controls(body: etree._Element) -> dict[str, FormField]:
 
 
 class _Reader:
-    def __init__(self, controls: dict[str, FormField]) -> None:
+    def __init__(self, controls: dict[str, FormField], struck: set[str]) -> None:
         self.controls = controls
+        self.struck = struck
         self.doc = Document(method="odt")
 
     def block(self, parent: etree._Element) -> None:
@@ -94,7 +106,7 @@ class _Reader:
                     continue
                 if cell.tag != TABLE + "table-cell":
                     continue
-                sub = _Reader(self.controls)
+                sub = _Reader(self.controls, self.struck)
                 sub.block(cell)
                 self.doc.fields.extend(sub.doc.fields)
                 cells.append("\n".join("\t".join(line.cells) for line in sub.doc.lines))
@@ -122,8 +134,8 @@ class _Reader:
                         pieces.append(str(control.value or ""))
             elif tag == DRAW + "frame":
                 frames.append(child)
-            elif tag in _SKIP:
-                pass
+            elif tag in _SKIP or child.get(TEXT + "style-name") in self.struck:
+                pass  # a crossed-out answer
             else:
                 self.inline(child, pieces, frames)
             if child.tail:

@@ -91,3 +91,21 @@ def test_libreoffice_form_controls():
     result = extract(out.getvalue())
     assert result.method == "odt-form"
     assert result.fields["ecole_commune"] == "Sassenage" and result.fields["urgence"] is True
+
+
+def test_struck_through_answer_in_odt():
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style, TextProperties
+    from odf.text import P, Span
+
+    doc = OpenDocumentText()
+    struck = Style(name="Barre", family="text")
+    struck.addElement(TextProperties(textlinethroughstyle="solid"))
+    doc.automaticstyles.addElement(struck)
+    p = P(text="Demande urgente : ")
+    p.addElement(Span(stylename=struck, text="Oui"))
+    p.addText(" / Non")
+    doc.text.addElement(p)
+    out = io.BytesIO()
+    doc.write(out)
+    assert extract(out.getvalue()).fields["urgence"] is False
