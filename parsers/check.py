@@ -39,6 +39,8 @@ class CorpusScore:
     review_expected_missed: int = 0
     review_raised_for_nothing: int = 0
     scan_values_invented: int = 0  # a value read from a scan that the sheet does not say
+    urgent_scans: int = 0  # urgent on paper, but a scan: only a person can see it
+    urgent_scans_flagged: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -84,6 +86,9 @@ def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
         elif fields.get("urgence") is True:
             result.false_alarms += 1
         sheet = expected.get("sheet", {})
+        if sheet.get("urgence") is True:
+            result.urgent_scans += 1
+            result.urgent_scans_flagged += bool(got and got.needs_review)
         result.scan_values_invented += sum(
             1 for k, v in sheet.items()
             if fields.get(k) not in (None, []) and not same(k, v, fields[k]))

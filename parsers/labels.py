@@ -13,7 +13,7 @@ from __future__ import annotations
 # Virtual targets: read, then combined or dropped by the mapper.
 ELEVE_NOM_PRENOM = "_eleve_nom_prenom"  # "DUPONT Léa": split on the capitals
 DEMANDEUR_PRENOM = "_demandeur_prenom"  # joined in front of demandeur_nom
-FAIT_A = "_fait_a"  # "Fait à Grenoble, le 5 octobre 2026": the date only
+ADRESSE = "_adresse"  # the school's address: its town stands in for a missing commune
 IGNORED = "_ignored"  # a label we know and do not keep (address, sex...)
 
 FIELD_LABELS: dict[str, tuple[str, ...]] = {
@@ -129,9 +129,9 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Nom, prénom de l'élève", "Nom prénom de l'élève", "Élève concerné(e)", "Enfant",
         "Identité de l'élève", "Nom et prénom de l'enfant",
     ),
-    FAIT_A: ("Fait à",),
+    ADRESSE: ("Adresse", "Adresse de l'école", "Adresse postale", "Coordonnées de l'école"),
     IGNORED: (
-        "Adresse", "Adresse de l'école", "Sexe", "Circonscription", "Code postal", "Fille / garçon",
+        "Sexe", "Circonscription", "Code postal", "Fille / garçon",
         "Effectif", "Effectif de la classe", "Nombre d'élèves", "Responsables légaux",
         "Représentants légaux", "Adresse des parents", "Téléphone des parents", "Scolarité antérieure",
         "Cadre réservé à la circonscription", "Réservé à la circonscription", "Reçu le",

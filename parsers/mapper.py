@@ -17,7 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from parsers import labels
-from parsers.labels import DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM, IGNORED
+from parsers.labels import ADRESSE, DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM, IGNORED
 from parsers.model import FIELD_KEYS, REQUIRED, Document, Extraction, Line
 from parsers.text import (
     clean,
@@ -119,8 +119,24 @@ _LEADER = r"(?:[.…_·]\s*){3,}|…+|_{2,}"
 _QUESTION = r"\?(?=\s+\S)"
 _SEP = re.compile(
     rf"\s*(?:{_COLON}|{_LEADER}|{_QUESTION})(?:\s*(?:{_COLON}|{_LEADER}))*\s*")
-# "Fait à Voiron, le 5 octobre 2026", "À Voiron, le 05/10/26"
-_FAIT_A = re.compile(r"^\W*(?:fait\s+)?(?:a|à)\s+\S.{0,40}?\ble\b", re.IGNORECASE)
+_DATE_TEXT = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d{2}-\d{2}"
+                        r"|(?:1er|\d{1,2})\s+\w+\.?\s+\d{2,4}")
+# The school named in a letterhead, and "38500 Voiron" under it.
+_SCHOOL_LINE = re.compile(
+    r"^(?:[ÉéEe]cole|ÉCOLE|Groupe scolaire|GROUPE SCOLAIRE|E\.?[EMP]\.?P\.?U\.?)\s+"
+    r"(?:(?i:maternelle|[ée]l[ée]mentaire|primaire|publique|priv[ée]e|mixte)|[A-ZÀ-Ý]).{2,70}$")
+_POSTCODE_TOWN = re.compile(
+    r"(?<!\d)\d{5}\s+([A-ZÀ-Ýa-zà-ÿ][A-ZÀ-Ýa-zà-ÿ' -]{1,40}?)\s*(?:cedex\b.*)?$", re.IGNORECASE)
+
+
+def _place_and_date(text: str) -> bool:
+    """"Fait à Voiron, le 5 octobre 2026", "Le 05/10/2026", "Fait le 5.10.26 à Vif":
+    a date with at most a place around it, not a sentence that starts with a date."""
+    if not parse_date(text):
+        return False
+    rest = norm(_DATE_TEXT.sub(" ", text)).split()
+    place = [w for w in rest if w not in ("fait", "a", "le")]
+    return bool(rest) and rest[0] in ("fait", "a", "le") and "le" in rest and len(place) <= 3
 _WIDE_GAP = re.compile(r"\S(?: {2,}|\u00a0{2,})\S")
 
 
@@ -165,6 +181,7 @@ class _State:
     motif_options: list[tuple[bool | None, str]] = field(default_factory=list)
     motif_unchecked_autre: bool = False
     conflicts: set[str] = field(default_factory=set)
+    letterhead: dict[str, str] = field(default_factory=dict)  # unlabelled school identity
     section: str | None = None
     pending: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -395,7 +412,7 @@ class _Reader:
                 if line.strip():
                     self.paragraph(line)
             return
-        if _FAIT_A.match(text) and len(text.split()) <= 12 and parse_date(text):
+        if _place_and_date(text):
             self.put("date_demande", text)
             self.s.section = "visa"
             return
@@ -442,6 +459,8 @@ class _Reader:
             self.enter(target, text)
             self.s.pending = target
             return
+        if pending is None and self.letterhead(text.strip()):
+            return
         if _WIDE_GAP.search(text):
             parts = re.split(r" {2,}|\u00a0{2,}", text.strip())
             if match_label(parts[0], loose=True):
@@ -470,6 +489,18 @@ class _Reader:
             return
         if self.s.section == "visa" and "date_demande" not in self.s.raw and parse_date(text):
             self.put("date_demande", text)
+
+    def letterhead(self, text: str) -> bool:
+        """The school named above the form ("École élémentaire Les Saules" / "38500 VOIRON")."""
+        if self.s.section not in (None, "ecole"):
+            return False
+        if _SCHOOL_LINE.match(text):
+            self.s.letterhead.setdefault("ecole_nom", text)
+            return True
+        if m := _POSTCODE_TOWN.search(text):
+            self.s.letterhead.setdefault("ecole_commune", m[1])
+            return True
+        return False
 
     # -- named form fields -------------------------------------------------
     def form_fields(self, doc: Document) -> None:
@@ -681,6 +712,12 @@ def _finish(s: _State, doc: Document, filename: str) -> Extraction:
     if raw.get(ELEVE_NOM_PRENOM) and not (fields["eleve_nom"] or fields["eleve_prenom"]):
         text = clean(raw[ELEVE_NOM_PRENOM]) or ""
         fields["eleve_nom"], fields["eleve_prenom"] = split_name(text)
+    # Unlabelled identity comes last: a letterhead, or the town in the school's address.
+    town = _POSTCODE_TOWN.search(clean(raw.get(ADRESSE)) or "")
+    if not fields["ecole_commune"] and town:
+        fields["ecole_commune"] = clean(town[1])
+    for key, value in s.letterhead.items():
+        fields[key] = fields[key] or clean(value)
     if raw.get(DEMANDEUR_PRENOM) and fields["demandeur_nom"]:
         fields["demandeur_nom"] = f"{clean(raw[DEMANDEUR_PRENOM])} {fields['demandeur_nom']}"
 

@@ -22,6 +22,7 @@ def test_corpus_accuracy_and_urgency():
     assert result.false_alarms == 0
     assert result.review_expected_missed == 0 and result.review_raised_for_nothing == 0
     assert result.scan_values_invented == 0
+    assert result.urgent_scans_flagged == result.urgent_scans
 
 
 def test_corpus_covers_every_format():

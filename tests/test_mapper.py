@@ -226,3 +226,19 @@ def test_label_and_value_stacked_in_one_cell():
              ["Attentes vis-à-vis du\npôle ressource", "Un regard extérieur."])
     assert (f["eleve_nom"], f["eleve_prenom"]) == ("DUPONT", "Léa")
     assert f["attentes"] == "Un regard extérieur."
+
+
+@pytest.mark.parametrize("line,iso", [
+    ("Fait le 05/10/2026 à Voiron", "2026-10-05"), ("Le 5 octobre 2026", "2026-10-05"),
+    ("À Vif, le 05.10.26", "2026-10-05"), ("Le 12 mars 2026, il a frappé un camarade.", None),
+])
+def test_place_and_date_lines(line, iso):
+    assert read(line)["date_demande"] == iso
+
+
+def test_letterhead_and_address_give_the_school():
+    f = read("École élémentaire Les Saules", "4 rue des Écoles", "38500 VOIRON",
+             "FICHE DE DEMANDE", "Nom de l'élève : RICHARD")
+    assert (f["ecole_nom"], f["ecole_commune"]) == ("École élémentaire Les Saules", "VOIRON")
+    f = read("Nom de l'école : École du Centre", "Adresse : 2 place de la Mairie 38420 Domène")
+    assert f["ecole_commune"] == "Domène"

@@ -116,7 +116,8 @@ def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
     print(
         f"fiches: {len(result.fiches)}  field accuracy: {result.accuracy:.2%} "
         f"({result.fields_right}/{result.fields_total})  urgent detected: "
-        f"{result.urgent_total - result.urgent_missed}/{result.urgent_total}  "
+        f"{result.urgent_total - result.urgent_missed}/{result.urgent_total} "
+        f"(urgent scans flagged for review: {result.urgent_scans_flagged}/{result.urgent_scans})  "
         f"false alarms: {result.false_alarms}  review flags missed: "
         f"{result.review_expected_missed}  raised for nothing: "
         f"{result.review_raised_for_nothing}  values invented from scans: "
