@@ -162,17 +162,25 @@ GENERIC_LABELS: dict[str, dict[str | None, str]] = {
                     "visa": "signataire", None: ELEVE_NOM_PRENOM},
     "Nom - prénom": {"eleve": ELEVE_NOM_PRENOM, "demandeur": "demandeur_nom",
                      "visa": "signataire", None: ELEVE_NOM_PRENOM},
-    "Date": {"eleve": "eleve_date_naissance", None: "date_demande", "visa": "date_demande"},
+    "Date": {None: "date_demande"},
     "Fonction": {"visa": IGNORED, None: "demandeur_fonction"},
     "Qualité": {"visa": IGNORED, None: "demandeur_fonction"},
-    "Téléphone": {"demandeur": IGNORED, "eleve": IGNORED, None: "ecole_telephone"},
-    "Tél": {"demandeur": IGNORED, "eleve": IGNORED, None: "ecole_telephone"},
+    # A teacher's phone at school is the school's; a pupil's is the family's.
+    "Téléphone": {"eleve": IGNORED, None: "ecole_telephone"},
+    "Tél": {"eleve": IGNORED, None: "ecole_telephone"},
     "Courriel": {"demandeur": IGNORED, "eleve": IGNORED, None: "ecole_email"},
     "Mail": {"demandeur": IGNORED, "eleve": IGNORED, None: "ecole_email"},
     "E-mail": {"demandeur": IGNORED, "eleve": IGNORED, None: "ecole_email"},
     "Adresse électronique": {"demandeur": IGNORED, "eleve": IGNORED, None: "ecole_email"},
     "Classe": {None: "classe"},
 }  # fmt: skip
+
+# Labels that count only with their value after them on the same line: alone on a line,
+# "Directrice" is far more often someone's function than a label.
+PAIR_ONLY_LABELS: dict[str, tuple[str, ...]] = {
+    "signataire": ("Le directeur", "La directrice", "Le directeur / la directrice",
+                   "Le directeur d'école", "La directrice d'école", "Le directeur ou la directrice"),
+}
 
 # Section headings: a short line with no value that contains one of these words
 # (after `norm`) opens that section. Checked in this order.
@@ -181,7 +189,8 @@ SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reserve", ("reserve a la circonscription", "cadre reserve", "reserve a l administration",
                  "partie reservee", "reserve au pole", "reserve a l ien")),
     ("visa", ("visa", "signature", "signatures")),
-    ("demandeur", ("demandeur", "demandeuse", "auteur de la demande", "redacteur",
+    ("demandeur", ("demandeur", "demandeuse", "auteur de la demande", "redacteur", "enseignant",
+                   "enseignante", "origine de la demande", "enseignants",
                    "personne qui fait la demande", "personne a l origine", "enseignant referent",
                    "demande formulee par", "identification du demandeur")),
     ("eleve", ("eleve", "enfant", "l eleve")),

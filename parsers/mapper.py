@@ -39,7 +39,10 @@ LONG_TEXT = {"situation", "actions_menees", "partenaires", "attentes", "urgence_
 BOOLS = {"famille_informee", "urgence"}
 DATES = {"eleve_date_naissance", "date_demande"}
 SECTION_OF_FIELD = {"eleve": "eleve", "demandeur": "demandeur", "ecole": "ecole",
-                    "signataire": "visa", ELEVE_NOM_PRENOM: "eleve"}  # fmt: skip
+                    "signataire": "visa", ELEVE_NOM_PRENOM: "eleve", "motifs": "motifs",
+                    "situation": "situation", "actions_menees": "situation",
+                    "partenaires": "situation", "attentes": "situation",
+                    "famille_informee": "urgence", "urgence": "urgence"}  # fmt: skip
 
 _GENERIC = "generic:"
 UNKNOWN = "?"  # something shaped like a label that we do not know: its value is dropped
@@ -65,6 +68,8 @@ def _index() -> _Index:
 
 
 _GENERIC_BY_NORM = {norm_label(k): v for k, v in labels.GENERIC_LABELS.items()}
+_PAIR_ONLY = {norm_label(s): target for target, synonyms in labels.PAIR_ONLY_LABELS.items()
+              for s in synonyms}
 _NUMBERING = re.compile(r"^(?:\d{1,2}|[ivx]{1,4}|[a-h])\s+(?=\S)")
 
 
@@ -108,7 +113,9 @@ def _looks_like_heading(text: str) -> bool:
     if not words or len(words) > 8 or text.rstrip().endswith((".", ",")):
         return False
     letters = [ch for ch in text if ch.isalpha()]
-    upper = len(letters) > 3 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+    # One word in capitals is a value ("CAMSP", "LEFEBVRE"), not a title.
+    upper = len(words) > 1 and len(letters) > 3 and \
+        sum(ch.isupper() for ch in letters) / len(letters) > 0.8
     numbered = re.match(r"^\s*(?:\d{1,2}|[IVX]{1,4}|[A-H])\s*[.)\-–/]\s+\w", text)
     return bool(upper or numbered)
 
@@ -125,18 +132,22 @@ _DATE_TEXT = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d
 _SCHOOL_LINE = re.compile(
     r"^(?:[ÉéEe]cole|ÉCOLE|Groupe scolaire|GROUPE SCOLAIRE|E\.?[EMP]\.?P\.?U\.?)\s+"
     r"(?:(?i:maternelle|[ée]l[ée]mentaire|primaire|publique|priv[ée]e|mixte)|[A-ZÀ-Ý]).{2,70}$")
+_PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.]?\d{2}){4}(?!\d)")
 _POSTCODE_TOWN = re.compile(
     r"(?<!\d)\d{5}\s+([A-ZÀ-Ýa-zà-ÿ][A-ZÀ-Ýa-zà-ÿ' -]{1,40}?)\s*(?:cedex\b.*)?$", re.IGNORECASE)
 
 
+_PLACE_LE = re.compile(r"^\W*(?:(?i:fait)\s+)?(?:(?i:à|a)\s+)?"
+                       r"(?:[A-ZÀ-Ý][^\s,]*(?:[\s-]+[^\s,]+){0,3}\s*,?\s*)?(?i:le)\s")
+
+
 def _place_and_date(text: str) -> bool:
-    """"Fait à Voiron, le 5 octobre 2026", "Le 05/10/2026", "Fait le 5.10.26 à Vif":
-    a date with at most a place around it, not a sentence that starts with a date."""
-    if not parse_date(text):
+    """"Fait à Voiron, le 5 octobre 2026", "Moirans, le 14/10/2026", "Le 05/10/2026",
+    "Fait le 5.10.26 à Vif": a date with at most a place around it, not a sentence."""
+    if not _PLACE_LE.match(text) or not parse_date(text):
         return False
     rest = norm(_DATE_TEXT.sub(" ", text)).split()
-    place = [w for w in rest if w not in ("fait", "a", "le")]
-    return bool(rest) and rest[0] in ("fait", "a", "le") and "le" in rest and len(place) <= 3
+    return len([w for w in rest if w not in ("fait", "a", "le")]) <= 3
 _WIDE_GAP = re.compile(r"\S(?: {2,}|\u00a0{2,})\S")
 
 
@@ -345,6 +356,11 @@ class _Reader:
         return bool(values) and not any(match_label(c) for c in values)
 
     def columns(self, heads: list[str], values: list[str]) -> None:
+        # "Nom | Prénom | Date de naissance": the specific head says whose names these are.
+        for head in heads:
+            found = match_label(head) if clean(head) else None
+            if found and not found.startswith(_GENERIC):
+                self.enter(found, head)
         for head, value in zip(heads, values):
             if clean(head):
                 target = self.resolve(match_label(head))
@@ -370,6 +386,9 @@ class _Reader:
                     self.paragraph(line)
                 i += 1
                 continue
+            if inline and len(inline) == 1 and not (clean(inline[0][1]) or has_marks(inline[0][1])):
+                # "NOM :" in its own cell is a label cell like "NOM": the next cell is its value.
+                lines, inline = [inline[0][0]], None
             target = None if inline else self.resolve(match_label(" ".join(lines), loose=True))
             filled_next = nxt is not None and bool(clean(nxt) or has_marks(nxt))
             if target:
@@ -408,15 +427,16 @@ class _Reader:
             self.row([c for c in text.split("\t")])
             return
         if "\n" in text:
-            for line in text.split("\n"):
-                if line.strip():
-                    self.paragraph(line)
+            for line in _join_wrapped_options([Line([ln]) for ln in text.split("\n")]):
+                if line.cells[0].strip():
+                    self.paragraph(line.cells[0])
             return
-        if _place_and_date(text):
+        pairs = split_pairs(text)
+        labelled = bool(pairs) and match_label(pairs[0][0], loose=True) is not None
+        if not labelled and _place_and_date(text):
             self.put("date_demande", text)
             self.s.section = "visa"
             return
-        pairs = split_pairs(text)
         if pairs and has_marks(pairs[0][0]):
             pairs = None  # "☒ Autre (préciser) : ..." is an option, not a label
         if pairs:
@@ -429,7 +449,8 @@ class _Reader:
                 self.options(text, self.s.pending)
                 return
             for label_text, value in pairs:
-                found = match_label(label_text, loose=True)
+                found = match_label(label_text, loose=True) \
+                    or _PAIR_ONLY.get(norm_label(label_text))
                 if found is None:
                     if not _shaped_like_label(label_text):
                         if self.s.pending:
@@ -470,9 +491,9 @@ class _Reader:
         section = _section_of(text)
         words = len(text.split())
         heading = _looks_like_heading(text)
-        # Under a waiting label, only a heading-shaped line or a bare section word is a heading:
-        # "Médiation avec la famille." is a value even though it names the family.
-        if section and (heading or (words <= (3 if pending else 5)
+        # Under a waiting label, only a heading-shaped line is a heading: "Médiation avec la
+        # famille." or "Enseignante de GS" is a value even though it names a section.
+        if section and (heading or (not pending and words <= 5
                                     and not text.rstrip().endswith((".", "!", "?")))):
             self.s.section = section
             self.s.pending = "motifs" if section == "motifs" else None
@@ -500,7 +521,12 @@ class _Reader:
         if m := _POSTCODE_TOWN.search(text):
             self.s.letterhead.setdefault("ecole_commune", m[1])
             return True
-        return False
+        email, phone = parse_email(text), _PHONE.search(text)
+        if email:
+            self.s.letterhead.setdefault("ecole_email", email)
+        if phone:
+            self.s.letterhead.setdefault("ecole_telephone", phone[0])
+        return bool(email or phone) and len(text.split()) <= 12
 
     # -- named form fields -------------------------------------------------
     def form_fields(self, doc: Document) -> None:
@@ -581,15 +607,19 @@ def _has_inner_labels(text: str | None) -> bool:
     return False
 
 
+_STARTS_WITH_X = re.compile(r"[xX]\s")  # "x Harcèlement" is a ticked option, not a wrap
+
+
 def _join_wrapped_options(lines: list[Line]) -> list[Line]:
     """A ticked option wrapped onto a second line ("☒ Élève à besoins éducatifs" /
     "particuliers") is one option: join lines that continue one in lower case."""
     out: list[Line] = []
     for line in lines:
         text = line.cells[0].strip() if len(line.cells) == 1 else ""
-        if out and text and text[0].islower() and not has_marks(text) \
-                and not _SEP.search(text) and len(out[-1].cells) == 1 \
-                and has_marks(out[-1].cells[0]):
+        # Lower case starts a continuation, marks or not ("les parents □ PAP □").
+        if out and text and text[0].islower() and not _STARTS_WITH_X.match(text) \
+                and not _SEP.search(text) \
+                and len(out[-1].cells) == 1 and has_marks(out[-1].cells[0]):
             out[-1] = Line([f"{out[-1].cells[0]} {text}"])
         else:
             out.append(line)
@@ -603,7 +633,8 @@ def _option_lines(text: str) -> list[str]:
         stripped = line.strip()
         if not stripped:
             continue
-        if lines and not has_marks(stripped) and (stripped[0].islower() or stripped[0] in "(…"):
+        if lines and (stripped[0].islower() or stripped[0] in "(…") \
+                and not _STARTS_WITH_X.match(stripped):
             lines[-1] = f"{lines[-1]} {stripped}"
         else:
             lines.append(stripped)
@@ -717,7 +748,9 @@ def _finish(s: _State, doc: Document, filename: str) -> Extraction:
     if not fields["ecole_commune"] and town:
         fields["ecole_commune"] = clean(town[1])
     for key, value in s.letterhead.items():
-        fields[key] = fields[key] or clean(value)
+        if not fields[key]:
+            fields[key] = parse_email(value) if key == "ecole_email" else \
+                parse_phone(value) if key == "ecole_telephone" else clean(value)
     if raw.get(DEMANDEUR_PRENOM) and fields["demandeur_nom"]:
         fields["demandeur_nom"] = f"{clean(raw[DEMANDEUR_PRENOM])} {fields['demandeur_nom']}"
 

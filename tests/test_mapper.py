@@ -242,3 +242,21 @@ def test_letterhead_and_address_give_the_school():
     assert (f["ecole_nom"], f["ecole_commune"]) == ("École élémentaire Les Saules", "VOIRON")
     f = read("Nom de l'école : École du Centre", "Adresse : 2 place de la Mairie 38420 Domène")
     assert f["ecole_commune"] == "Domène"
+
+
+def test_birth_date_label_is_not_a_place_and_date_line():
+    f = read("Né(e) le : 08/07/2016", "Moirans, le 14/10/2026")
+    assert (f["eleve_date_naissance"], f["date_demande"]) == ("2016-07-08", "2026-10-14")
+
+
+def test_marks_after_options_wrapped_over_two_lines():
+    f = read(["Objet", "Troubles du comportement ■ Harcèlement □ Conflit avec\nles parents □ PAP □"])
+    assert f["motifs"] == ["comportement"]
+    f = read("Motifs :", "x Harcèlement", "x crise liée à un décès")
+    assert f["motifs"] == ["harcelement", "crise"]
+
+
+def test_director_line_signs_but_a_lone_function_does_not():
+    assert read("Le directeur : M. Antoine ROUSSEL")["signataire"] == "M. Antoine ROUSSEL"
+    f = read("Fonction :", "Directrice")
+    assert f["demandeur_fonction"] == "Directrice" and f["signataire"] is None
