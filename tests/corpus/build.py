@@ -31,6 +31,7 @@ from docx.shared import Pt
 from notify.fiche import write_fiche
 from parsers.model import FIELD_KEYS, REQUIRED
 from parsers.text import uai_check_letter
+from tests.corpus import handmade
 
 SEED = 20261124
 
@@ -975,7 +976,31 @@ def build(out: Path) -> int:
         for fmt, items in to_convert.items():
             if items:
                 libreoffice([p for p, _ in items], fmt, out)
-    return len(all_cases)
+
+        def write(name: str, data: bytes, fields: dict[str, Any]) -> Path:
+            path = out / name
+            path.write_bytes(data)
+            _write_expected(out, path.stem, fields)
+            return path
+
+        made = handmade.build(len(all_cases) + 1, write)
+        # The merged-table fiche again, as the PDF LibreOffice exports from it.
+        merged = made[0]
+        stem = f"{len(all_cases) + len(made) + 1:02d}-hand-merged-table-export"
+        source = Path(tmp, stem + ".docx")
+        source.write_bytes(merged.read_bytes())
+        libreoffice([source], "pdf", out)
+        fields = json.loads((out / f"{merged.stem}.expected.json").read_text())["fields"]
+        _write_expected(out, stem, fields)
+    return len(all_cases) + len(made) + 1
+
+
+def _write_expected(out: Path, stem: str, fields: dict[str, Any]) -> None:
+    full = {key: fields.get(key, [] if key == "motifs" else None) for key in FIELD_KEYS}
+    missing = [key for key in REQUIRED if full[key] in (None, [])]
+    doc = {"fields": full, "needs_review": bool(missing)}
+    (out / f"{stem}.expected.json").write_text(
+        json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
