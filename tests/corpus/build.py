@@ -666,97 +666,42 @@ def odt_form_controls(v: dict[str, Any], st: Style) -> bytes:
     return out.getvalue()
 
 
-def pdf_named_form(v: dict[str, Any], st: Style) -> bytes:
-    """An Acrobat-style form: meaningful names in their own spelling, radio groups for
-    Oui/Non, and numbered motif boxes that only the printed text explains."""
+# Field names an Acrobat user gives: meaningful in their own spelling.
+ACROBAT_NAMES = {
+    "ecole_nom": "Nom_ecole", "ecole_commune": "Commune", "ecole_uai": "RNE", "ecole_telephone": "Tel",
+    "ecole_email": "Mail", "demandeur_nom": "Enseignant", "demandeur_fonction": "Fonction",
+    "classe": "Classe", "eleve_nom": "Nom_eleve", "eleve_prenom": "Prenom_eleve",
+    "eleve_date_naissance": "Date_naissance", "eleve_niveau": "Niveau", "situation": "Situation",
+    "actions_menees": "Actions", "partenaires": "Partenaires", "attentes": "Attentes",
+    "urgence_motif": "Pourquoi", "date_demande": "Date", "signataire": "Signature",
+    "famille_informee": "Famille", "urgence": "Urgence", "motif_autre": "Autre_precision",
+}
+
+
+def pdf_form(v: dict[str, Any], st: Style, named: bool) -> bytes:
+    """A fillable PDF. `named`: Acrobat-style names (ACROBAT_NAMES), radio groups for Oui/Non
+    and numbered motif boxes that only the printed text explains. Otherwise every field is
+    "Texte12" or "Case3" and only the labels printed beside or above them say what they are."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    names = {"ecole_nom": "Nom_ecole", "ecole_commune": "Commune", "ecole_uai": "RNE",
-             "ecole_telephone": "Tel", "ecole_email": "Mail", "demandeur_nom": "Enseignant",
-             "demandeur_fonction": "Fonction", "classe": "Classe", "eleve_nom": "Nom_eleve",
-             "eleve_prenom": "Prenom_eleve", "eleve_date_naissance": "Date_naissance",
-             "eleve_niveau": "Niveau", "situation": "Situation", "actions_menees": "Actions",
-             "partenaires": "Partenaires", "attentes": "Attentes",
-             "urgence_motif": "Pourquoi", "date_demande": "Date", "signataire": "Signature",
-             "famille_informee": "Famille", "urgence": "Urgence"}
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4)
     width, height = A4
     y = height - 60
     form = c.acroForm
-    for block in blocks(v, st):
-        if y < 90:
-            c.showPage()
-            y = height - 60
-        if block[0] == "h":
-            c.setFont("Helvetica-Bold", 10)
-            c.drawString(50, y, block[1])
-            y -= 18
-            continue
-        c.setFont("Helvetica", 9)
-        if block[0] == "motifs":
-            c.drawString(50, y, block[1] + " :")
-            y -= 15
-            for n, (checked, text) in enumerate(block[2], start=1):
-                label, _, _detail = text.partition(" : ")
-                form.checkbox(name=f"Motif{n}", x=60, y=y - 2, size=10, checked=checked,
-                              buttonStyle="check", borderWidth=0.8)
-                c.drawString(75, y, label)
-                if label.startswith("Autre"):
-                    form.textfield(name="Autre_precision", value=v["motif_autre"] or "", x=250,
-                                   y=y - 4, width=280, height=14, fontName="Helvetica",
-                                   fontSize=9, borderWidth=0.5)
-                y -= 15
-            continue
-        _, key, label, text = block
-        if key in YESNO:
-            c.drawString(50, y, label)
-            for i, option in enumerate(("Oui", "Non")):
-                form.radio(name=names[key], value=option, selected=v[key] is (option == "Oui"),
-                           x=260 + 55 * i, y=y - 2, size=10, buttonStyle="circle",
-                           borderWidth=0.8)
-                c.drawString(274 + 55 * i, y, option)
-            y -= 18
-        elif key in LONG:
-            c.drawString(50, y, label + " :")
-            form.textfield(name=names[key], value=value_text(key, v, st), x=50, y=y - 42,
-                           width=width - 100, height=36, fontName="Helvetica", fontSize=9,
-                           borderWidth=0.5, fieldFlags="multiline")
-            y -= 52
-        else:
-            c.drawString(50, y, label)
-            form.textfield(name=names[key], value=value_text(key, v, st), x=230, y=y - 4,
-                           width=width - 280, height=15, fontName="Helvetica", fontSize=9,
-                           borderWidth=0.5)
-            y -= 19
-    c.save()
-    return out.getvalue()
-
-
-# --- PDF form with meaningless field names -------------------------------------------------
-
-def pdf_generic_form(v: dict[str, Any], st: Style) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4)
-    width, height = A4
-    y = height - 60
     counters = {"t": 0, "c": 0}
-    form = c.acroForm
 
-    def text_field(value: str, x: float, y_: float, w: float, h: float = 15) -> None:
+    def text_field(key: str, value: str, x: float, y_: float, w: float, h: float = 15) -> None:
         counters["t"] += 1
-        form.textfield(name=f"Texte{counters['t']}", value=value, x=x, y=y_, width=w, height=h,
-                       fontName="Helvetica", fontSize=9, borderWidth=0.5,
-                       fieldFlags="multiline" if h > 20 else "")
+        name = ACROBAT_NAMES[key] if named else f"Texte{counters['t']}"
+        form.textfield(name=name, value=value, x=x, y=y_, width=w, height=h, fontName="Helvetica",
+                       fontSize=9, borderWidth=0.5, fieldFlags="multiline" if h > 20 else "")
 
-    def check(checked: bool, x: float, y_: float) -> None:
+    def check(name: str, checked: bool, x: float, y_: float) -> None:
         counters["c"] += 1
-        form.checkbox(name=f"Case{counters['c']}", x=x, y=y_, size=10, checked=checked,
-                      buttonStyle="check", borderWidth=0.8)
+        form.checkbox(name=name if named else f"Case{counters['c']}", x=x, y=y_, size=10,
+                      checked=checked, buttonStyle="check", borderWidth=0.8)
 
     c.setFont("Helvetica-Bold", 12)
     c.drawString(50, y, "Demande d'aide au pôle ressource")
@@ -774,28 +719,34 @@ def pdf_generic_form(v: dict[str, Any], st: Style) -> bytes:
         if block[0] == "motifs":
             c.drawString(50, y, block[1] + " :")
             y -= 15
-            for checked, text in block[2]:
+            for n, (checked, text) in enumerate(block[2], start=1):
                 label, _, _detail = text.partition(" : ")
-                check(checked, 60, y - 2)
+                check(f"Motif{n}", checked, 60, y - 2)
                 c.drawString(75, y, label)
                 if label.startswith("Autre"):
-                    text_field(v["motif_autre"] or "", 250, y - 4, 280)
+                    text_field("motif_autre", v["motif_autre"] or "", 250, y - 4, 280, 14)
                 y -= 15
             continue
         _, key, label, text = block
         if key in YESNO:
             c.drawString(50, y, label)
             for i, option in enumerate(("Oui", "Non")):
-                check(v[key] is (option == "Oui"), 260 + 55 * i, y - 2)
+                ticked = v[key] is (option == "Oui")
+                if named:
+                    form.radio(name=ACROBAT_NAMES[key], value=option, selected=ticked,
+                               x=260 + 55 * i, y=y - 2, size=10, buttonStyle="circle",
+                               borderWidth=0.8)
+                else:
+                    check("", ticked, 260 + 55 * i, y - 2)
                 c.drawString(274 + 55 * i, y, option)
             y -= 18
         elif key in LONG:
             c.drawString(50, y, label + " :")
-            text_field(value_text(key, v, st), 50, y - 42, width - 100, 36)
+            text_field(key, value_text(key, v, st), 50, y - 42, width - 100, 36)
             y -= 52
         else:
             c.drawString(50, y, label)
-            text_field(value_text(key, v, st), 230, y - 4, width - 280)
+            text_field(key, value_text(key, v, st), 230, y - 4, width - 280)
             y -= 19
     c.save()
     return out.getvalue()
@@ -916,16 +867,16 @@ def cases() -> list[Case]:
              convert="pdf"),
         Case("pdf-form-own", "pdf", lambda v, s: write_fiche("pdf", v), S()),
         Case("pdf-form-own-2", "pdf", lambda v, s: write_fiche("pdf", v), S()),
-        Case("pdf-form-generic", "pdf", pdf_generic_form, S("A")),
-        Case("pdf-form-generic-b", "pdf", pdf_generic_form, S("B", date_style="long",
+        Case("pdf-form-generic", "pdf", lambda v, s: pdf_form(v, s, named=False), S("A")),
+        Case("pdf-form-generic-b", "pdf", lambda v, s: pdf_form(v, s, named=False), S("B", date_style="long",
                                                                motif_variant=1)),
         Case("scan-pdf", "pdf", docx_table, S("A", "glyph"), scan="pdf"),
         Case("scan-png", "png", docx_paragraphs, S("A", "glyph"), scan="png"),
         Case("odt-form-controls", "odt", odt_form_controls, S("B", date_style="long")),
         Case("pdf-form-libreoffice", "pdf", odt_form_controls, S("A", motif_variant=1),
              convert="pdf"),
-        Case("pdf-form-acrobat", "pdf", pdf_named_form, S("C", date_style="%-d.%m.%y")),
-        Case("pdf-form-acrobat-2", "pdf", pdf_named_form, S("A", motif_variant=2)),
+        Case("pdf-form-acrobat", "pdf", lambda v, s: pdf_form(v, s, named=True), S("C", date_style="%-d.%m.%y")),
+        Case("pdf-form-acrobat-2", "pdf", lambda v, s: pdf_form(v, s, named=True), S("A", motif_variant=2)),
     ]  # fmt: skip
 
 
