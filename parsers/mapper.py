@@ -132,6 +132,7 @@ _DATE_TEXT = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d
 _SCHOOL_LINE = re.compile(
     r"^(?:[ÉéEe]cole|ÉCOLE|Groupe scolaire|GROUPE SCOLAIRE|E\.?[EMP]\.?P\.?U\.?)\s+"
     r"(?:(?i:maternelle|[ée]l[ée]mentaire|primaire|publique|priv[ée]e|mixte)|[A-ZÀ-Ý]).{2,70}$")
+_WIDE_GAP = re.compile(r"\S(?: {2,}|\u00a0{2,})\S")
 _PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.]?\d{2}){4}(?!\d)")
 _POSTCODE_TOWN = re.compile(
     r"(?<!\d)\d{5}\s+([A-ZÀ-Ýa-zà-ÿ][A-ZÀ-Ýa-zà-ÿ' -]{1,40}?)\s*(?:cedex\b.*)?$", re.IGNORECASE)
@@ -148,7 +149,6 @@ def _place_and_date(text: str) -> bool:
         return False
     rest = norm(_DATE_TEXT.sub(" ", text)).split()
     return len([w for w in rest if w not in ("fait", "a", "le")]) <= 3
-_WIDE_GAP = re.compile(r"\S(?: {2,}|\u00a0{2,})\S")
 
 
 def _label_suffix(chunk: str) -> tuple[str, str] | None:
@@ -216,7 +216,6 @@ class _Reader:
 
     def enter(self, target: str | None, label_text: str) -> None:
         """A label was read: it may also open a section ("Nom de l'élève" opens the pupil's)."""
-        section = None
         if target is None:
             section = _section_of(label_text)
         else:
@@ -498,11 +497,11 @@ class _Reader:
             self.s.section = section
             self.s.pending = "motifs" if section == "motifs" else None
             return
+        # A short line in capitals under a waiting name label is the name ("LEFEBVRE").
         if heading and (pending is None or pending in LONG_TEXT or words > 4):
             self.s.pending = None
             return
         if pending:
-            # A short line in capitals under a waiting name label is the name: "LEFEBVRE".
             if pending == "motifs":
                 self.motif_value(text)
             else:

@@ -53,8 +53,10 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
         images = 0
         text_words = 0
         for number, page in enumerate(pdf.pages):
+            page_widgets = [w for w in widgets if w[0] == number]
+            # An empty text field is only a box: nothing to place on the page.
+            fields = [_widget_word(w, page.height) for w in page_widgets if w[2] != ""]
             try:
-                fields = [_widget_word(w, page.height) for w in widgets if w[0] == number]
                 words = [_Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
                          for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)]
                 # A one-cell "table" is a frame around some text, not a table.
@@ -66,13 +68,14 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
                 raise RejectedFile(f"{where}: page {number + 1} unreadable "
                                    f"({type(err).__name__})") from err
             text_words += len(words)
-            page_widgets = [w for w in widgets if w[0] == number]
             words.extend(fields)
             doc.fields.extend(FormField(name, value) for _, name, value, _ in page_widgets)
             doc.lines.extend(_layout(words, tables))
         if text_words == 0 and not widgets:
             doc.scanned = images > 0
             doc.method = "pdf-scan" if doc.scanned else "pdf-empty"
+            if not doc.scanned:
+                doc.warnings.append("pdf: no text, no image and no form field in this file")
         return doc
 
 
