@@ -42,7 +42,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Demande formulée par", "Nom de l'enseignant(e)", "Demande faite par", "Demande présentée par",
         "Nom et prénom du demandeur", "Personne à l'origine de la demande", "Nom de l'enseignant",
         "Demandeur (nom, prénom)", "Nom du ou de la demandeur(se)", "Rédacteur de la demande",
-        "Enseignant(e) de la classe", "Personne qui fait la demande",
+        "Enseignant(e) de la classe", "Personne qui fait la demande", "Personne à contacter",
+        "Personne référente", "Interlocuteur", "Interlocutrice", "Nom de la personne à contacter",
     ),
     "demandeur_fonction": ("Fonction", "Qualité", "Fonction du demandeur", "Qualité du demandeur"),
     "classe": (

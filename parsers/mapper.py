@@ -388,7 +388,10 @@ class _Reader:
             if inline and len(inline) == 1 and not (clean(inline[0][1]) or has_marks(inline[0][1])):
                 # "NOM :" in its own cell is a label cell like "NOM": the next cell is its value.
                 lines, inline = [inline[0][0]], None
-            target = None if inline else self.resolve(match_label(" ".join(lines), loose=True))
+            # A cell that starts with a box is an option ("☐ Situation de crise"), not a label.
+            option = bool(parse_options(lines[0])[:1]) and parse_options(lines[0])[0][0] is not None
+            target = None if inline or option else \
+                self.resolve(match_label(" ".join(lines), loose=True))
             filled_next = nxt is not None and bool(clean(nxt) or has_marks(nxt))
             if target:
                 self.enter(target, cell)

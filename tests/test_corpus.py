@@ -27,7 +27,7 @@ def test_corpus_accuracy_and_urgency():
 
 def test_corpus_covers_every_format():
     suffixes = {p.suffix for p in DATA.iterdir() if not p.name.endswith(".json")}
-    assert {".docx", ".odt", ".doc", ".pdf", ".png"} <= suffixes
+    assert {".docx", ".odt", ".doc", ".rtf", ".pdf", ".png"} <= suffixes
 
 
 def test_corpus_builder_reproduces_the_expected_json(tmp_path: Path):

@@ -260,3 +260,9 @@ def test_director_line_signs_but_a_lone_function_does_not():
     assert read("Le directeur : M. Antoine ROUSSEL")["signataire"] == "M. Antoine ROUSSEL"
     f = read("Fonction :", "Directrice")
     assert f["demandeur_fonction"] == "Directrice" and f["signataire"] is None
+
+
+def test_a_ticked_option_is_never_a_label():
+    f = read(["☐ Situation de crise", "☐ SEGPA / maintien"], ["☒ Harcèlement", "☐ PAP"],
+             "Situation : il pleure.")
+    assert f["motifs"] == ["harcelement"] and f["situation"] == "il pleure."

@@ -935,15 +935,18 @@ def build(out: Path) -> int:
             return path
 
         made = handmade.build(len(all_cases) + 1, write)
-        # The merged-table fiche again, as the PDF LibreOffice exports from it.
-        merged = made[0]
-        stem = f"{len(all_cases) + len(made) + 1:02d}-hand-merged-table-export"
-        source = Path(tmp, stem + ".docx")
-        source.write_bytes(merged.read_bytes())
-        libreoffice([source], "pdf", out)
-        fields = json.loads((out / f"{merged.stem}.expected.json").read_text())["fields"]
-        _write_expected(out, stem, fields)
-    return len(all_cases) + len(made) + 1
+        # Two of them again through LibreOffice: as the PDF it exports, and as RTF.
+        index = len(all_cases) + len(made)
+        for offset, (fiche, fmt, name) in enumerate(
+                [(made[0], "pdf", "hand-merged-table-export"), (made[7], "rtf", "hand-tick-rtf")],
+                start=1):
+            stem = f"{index + offset:02d}-{name}"
+            source = Path(tmp, stem + ".docx")
+            source.write_bytes(fiche.read_bytes())
+            libreoffice([source], fmt, out)
+            fields = json.loads((out / f"{fiche.stem}.expected.json").read_text())["fields"]
+            _write_expected(out, stem, fields)
+    return index + 2
 
 
 def _write_expected(out: Path, stem: str, fields: dict[str, Any]) -> None:

@@ -307,6 +307,64 @@ def drawn_pdf() -> Fiche:
         signataire="J. Moreau")
 
 
+def tick_column() -> Fiche:
+    """Motifs in a table with a "Cocher" column, an X in the chosen row."""
+    d = docx.Document()
+    d.add_paragraph("FICHE DE LIAISON ÉCOLE – PÔLE RESSOURCE")
+    for rows in ([("École", "École primaire Les Marronniers"), ("Commune", "Seyssinet-Pariset"),
+                  ("Personne à contacter", "Mme Nadia BENALI"), ("Fonction", "Directrice"),
+                  ("Téléphone", "0476498213")],
+                 [("Motif de la demande", "Cocher"), ("Troubles du comportement", ""),
+                  ("Harcèlement", ""), ("Situation de crise", ""), ("Conflit avec une famille", "X"),
+                  ("Autre", "")]):
+        table = d.add_table(rows=0, cols=2)
+        table.style = "Table Grid"
+        for label, value in rows:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text = label, value
+        d.add_paragraph("")
+    for line in ("Description de la situation : Les parents de deux élèves s'affrontent devant "
+                 "l'école chaque soir.", "Attentes : une médiation avec les familles.",
+                 "Urgence : non", "Date : 01/12/2026"):
+        d.add_paragraph(line)
+    return _docx_bytes(d), dict(
+        ecole_nom="École primaire Les Marronniers", ecole_commune="Seyssinet-Pariset",
+        demandeur_nom="Mme Nadia BENALI", demandeur_fonction="Directrice",
+        ecole_telephone="04 76 49 82 13", motifs=["conflit_parents"],
+        situation="Les parents de deux élèves s'affrontent devant l'école chaque soir.",
+        attentes="une médiation avec les familles.", urgence=False, date_demande="2026-12-01")
+
+
+def checkbox_grid_pdf() -> Fiche:
+    """Motif boxes drawn in two columns; the pupil and the class on one line."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.setFont("DejaVu", 10)
+    rows = [("Nom de l'école : École élémentaire du Lac", ""), ("Commune : Paladru", ""),
+            ("Enseignant(e) : M. Hugo VIDAL", ""), ("Élève : PERRET Noah        Classe : CE2", ""),
+            ("", ""), ("Motif(s) :", ""),
+            ("☐ Troubles du comportement", "☒ Élève à besoins éducatifs particuliers"),
+            ("☐ Harcèlement", "☐ PAP"), ("☐ Situation de crise", "☐ SEGPA / maintien"), ("", ""),
+            ("Situation : Noah lit couramment depuis la GS et s'ennuie ; il refuse désormais", ""),
+            ("de faire les exercices et dérange ses voisins.", ""),
+            ("Famille informée : ☒ oui ☐ non", ""), ("Demande urgente : ☐ oui ☒ non", ""),
+            ("Fait à Paladru, le 16 novembre 2026", "")]
+    for n, (left, right) in enumerate(rows):
+        c.drawString(50, 800 - 16 * n, left)
+        c.drawString(300, 800 - 16 * n, right)
+    c.save()
+    return out.getvalue(), dict(
+        ecole_nom="École élémentaire du Lac", ecole_commune="Paladru", demandeur_nom="M. Hugo VIDAL",
+        eleve_nom="PERRET", eleve_prenom="Noah", classe="CE2", motifs=["bep"],
+        situation="Noah lit couramment depuis la GS et s'ennuie ; il refuse désormais de faire les "
+                  "exercices et dérange ses voisins.",
+        famille_informee=True, urgence=False, date_demande="2026-11-16")
+
+
 FICHES: tuple[tuple[str, str, Callable[[], Fiche]], ...] = (
     ("hand-merged-table", "docx", merged_table),
     ("hand-letterhead-leaders", "docx", letterhead_and_leaders),
@@ -315,6 +373,8 @@ FICHES: tuple[tuple[str, str, Callable[[], Fiche]], ...] = (
     ("hand-column-heads", "docx", column_heads),
     ("hand-untagged-controls", "docx", untagged_controls),
     ("hand-drawn-pdf", "pdf", drawn_pdf),
+    ("hand-tick-column", "docx", tick_column),
+    ("hand-checkbox-grid", "pdf", checkbox_grid_pdf),
 )
 
 
