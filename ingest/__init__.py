@@ -1,1 +1,1 @@
-"""ingest: reserved for the worker issue (see README)."""
+"""The mailbox side: reading raw emails (message), and the IMAP mailbox (worker issue)."""

@@ -1,0 +1,153 @@
+"""Reading one raw email into plain data: who sent it, what it answers, what it carries.
+
+mail-parser does the MIME work (RFC 2047/2231 names, nested messages, broken
+parts); this module turns its result into an `Email` and unpacks Outlook's
+winmail.dat (TNEF). Nothing here decides anything: whether a message is a
+fiche, a reply or a machine's mail is routing's business, which reads the
+header facts collected here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import getaddresses, parsedate_to_datetime
+from hashlib import sha256
+
+import mailparser
+from tnefparse import TNEF
+
+from config.errors import SaisineError
+
+# Headers that tell a person's mail from a machine's (RFC 3834 and common practice).
+MACHINE_HEADERS = ("auto-submitted", "x-auto-response-suppress", "precedence", "list-id",
+                   "list-unsubscribe", "x-autoreply", "x-autorespond", "x-loop",
+                   "x-mailer-daemon", "return-path", "feedback-id")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+class EmailError(SaisineError):
+    """A message that cannot be read as an email at all."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file from the email. `name` is the sender's, for display only: never a path."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Email:
+    message_id: str | None
+    sender: str  # the From address, lower case ("" when there is none)
+    sender_name: str
+    subject: str
+    date: datetime | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    headers: dict[str, str]  # MACHINE_HEADERS present, names in lower case
+    content_type: str  # of the whole message, e.g. "multipart/report" for a bounce
+    body: str
+    attachments: tuple[Attachment, ...]
+    defects: tuple[str, ...]
+
+
+def safe_name(name: str | None, fallback: str = "piece-jointe") -> str:
+    """A file name fit for a message or a listing: no path, no control characters."""
+    name = _CONTROL.sub("", (name or "").replace("\\", "/")).split("/")[-1].strip(" .")
+    return name[:120] or fallback
+
+
+def read_email(raw: bytes) -> Email:
+    """Parse one message (RFC 5322 bytes). Raises `EmailError` only when nothing is readable."""
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as err:  # mail-parser lets any parsing failure through
+        raise EmailError(f"email: unreadable message ({type(err).__name__})") from err
+    headers = {k.lower(): _header(parsed, k) for k in parsed.headers
+               if k.lower() in MACHINE_HEADERS}
+    senders = getaddresses([_header(parsed, "From")])
+    sender_name, sender = senders[0] if senders else ("", "")
+    return Email(
+        message_id=_first_id(_header(parsed, "Message-ID")),
+        sender=sender.strip().lower(),
+        sender_name=sender_name.strip(),
+        subject=_CONTROL.sub(" ", parsed.subject or "").strip(),
+        date=_date(_header(parsed, "Date")),
+        in_reply_to=_first_id(_header(parsed, "In-Reply-To")),
+        references=tuple(_MSGID.findall(_header(parsed, "References"))),
+        headers=headers,
+        content_type=parsed.message.get_content_type(),
+        body="\n".join(parsed.text_plain) or "\n".join(parsed.text_html),
+        attachments=tuple(_attachments(parsed)),
+        defects=tuple(str(d) for d in (parsed.defects_categories or [])),
+    )
+
+
+def _header(parsed: mailparser.MailParser, name: str) -> str:
+    value = parsed.message.get(name)
+    return _CONTROL.sub(" ", str(value)).strip() if value is not None else ""
+
+
+def _first_id(value: str) -> str | None:
+    found = _MSGID.findall(value)
+    return found[0] if found else None
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _attachments(parsed: mailparser.MailParser) -> list[Attachment]:
+    found: list[Attachment] = []
+    for part in parsed.attachments:
+        kind = (part.get("mail_content_type") or "").lower()
+        if kind == "message/rfc822":
+            continue  # mail-parser already lists the forwarded message's own attachments
+        data = _payload(part)
+        if data is None:
+            continue
+        name = safe_name(part.get("filename"))
+        if kind == "application/ms-tnef" or name.lower() == "winmail.dat":
+            found.extend(_tnef(data))
+        else:
+            found.append(Attachment(name, data))
+    return found
+
+
+def _payload(part: dict) -> bytes | None:
+    payload = part.get("payload") or ""
+    if not part.get("binary"):
+        return payload.encode("utf-8", "replace")
+    try:
+        return base64.b64decode(payload)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _tnef(data: bytes) -> list[Attachment]:
+    """The files inside Outlook's winmail.dat; none if it is damaged."""
+    try:
+        parsed = TNEF(data)
+    except Exception:  # tnefparse raises bare exceptions on damaged input
+        return []
+    files = []
+    for item in parsed.attachments:
+        name = item.long_filename() if hasattr(item, "long_filename") else item.name
+        if isinstance(name, bytes):
+            name = name.decode("utf-8", "replace")
+        files.append(Attachment(safe_name(name), bytes(item.data)))
+    return files

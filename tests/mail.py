@@ -1,0 +1,44 @@
+"""Builders for test emails (invented senders and content), as schools' mail clients send them."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+
+def message(sender: str = "Directrice <ce.0381234x@ac-grenoble.fr>",
+            subject: str = "Fiche de demande pôle ressource",
+            body: str = "Bonjour, ci-joint la fiche.",
+            attachments: list[tuple[str, bytes, str]] = (), **headers: str) -> EmailMessage:
+    """An email with attachments given as (file name, data, MIME type)."""
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "pole.ressource@circo-test.fr"
+    m["Subject"] = subject
+    m["Date"] = format_datetime(datetime(2026, 10, 5, 9, 30, tzinfo=UTC))
+    m["Message-ID"] = make_msgid(domain="ac-grenoble.fr")
+    for name, value in headers.items():
+        m[name.replace("_", "-")] = value
+    m.set_content(body)
+    for filename, data, mime in attachments:
+        maintype, subtype = mime.split("/")
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return m
+
+
+def _tnef_attribute(level: int, attribute: int, data: bytes) -> bytes:
+    return struct.pack("<BII", level, attribute, len(data)) + data + \
+        struct.pack("<H", sum(data) & 0xFFFF)
+
+
+def winmail_dat(files: list[tuple[str, bytes]]) -> bytes:
+    """A minimal TNEF stream (Outlook's winmail.dat) holding `files`."""
+    out = struct.pack("<IH", 0x223E9F78, 0x0102)
+    out += _tnef_attribute(1, 0x00089006, struct.pack("<I", 0x00010000))  # TNEF version
+    for name, data in files:
+        out += _tnef_attribute(2, 0x00069002, b"\x01\x00" + b"\xff" * 4 + b"\x00" * 8)
+        out += _tnef_attribute(2, 0x00018010, name.encode("latin-1") + b"\x00")
+        out += _tnef_attribute(2, 0x0006800F, data)
+    return out

@@ -1,0 +1,96 @@
+"""Reading raw emails: senders, threads, attachments by content, forwarded and Outlook mail."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from ingest.message import EmailError, read_email, safe_name
+from notify.fiche import write_fiche
+from tests.mail import message, winmail_dat
+
+DOCX = write_fiche("docx", {"ecole_commune": "Vif"})
+PDF = write_fiche("pdf", {"ecole_commune": "Vif"})
+
+
+def test_sender_subject_and_thread():
+    m = message(subject="Re: [PR-2026-0042] Fiche", In_Reply_To="<ack-1@saisine.test>",
+                References="<a@x> <ack-1@saisine.test>")
+    email = read_email(m.as_bytes())
+    assert email.sender == "ce.0381234x@ac-grenoble.fr" and email.sender_name == "Directrice"
+    assert email.subject == "Re: [PR-2026-0042] Fiche"
+    assert email.in_reply_to == "<ack-1@saisine.test>"
+    assert email.references == ("<a@x>", "<ack-1@saisine.test>")
+    assert email.message_id and email.date.year == 2026
+    assert "Bonjour" in email.body
+
+
+def test_french_file_names_and_octet_stream_pdfs():
+    m = message(attachments=[("fiche élève – Léa.pdf", PDF, "application/octet-stream"),
+                             ("Fiche demande.docx", DOCX, "application/octet-stream")])
+    email = read_email(m.as_bytes())
+    assert [a.name for a in email.attachments] == ["fiche élève – Léa.pdf", "Fiche demande.docx"]
+    assert email.attachments[0].data == PDF and email.attachments[1].data == DOCX
+
+
+def test_fiche_inside_a_forwarded_message():
+    inner = message(attachments=[("fiche.docx", DOCX, "application/vnd.openxmlformats-"
+                                  "officedocument.wordprocessingml.document")])
+    outer = message(subject="TR: fiche de l'école", body="Je vous transfère la fiche.")
+    outer.add_attachment(inner)
+    email = read_email(outer.as_bytes())
+    assert [a.data for a in email.attachments] == [DOCX]
+
+
+def test_outlook_winmail_dat_is_unpacked():
+    m = message(attachments=[("winmail.dat", winmail_dat([("fiche.docx", DOCX)]),
+                              "application/ms-tnef")])
+    email = read_email(m.as_bytes())
+    assert [(a.name, a.data) for a in email.attachments] == [("fiche.docx", DOCX)]
+
+
+def test_damaged_winmail_dat_gives_nothing_not_a_crash():
+    m = message(attachments=[("winmail.dat", b"\x78\x9f\x3e\x22garbage", "application/ms-tnef")])
+    assert read_email(m.as_bytes()).attachments == ()
+
+
+def test_machine_headers_are_kept_for_routing():
+    m = message(Auto_Submitted="auto-replied", Precedence="bulk", List_Id="<ecoles.ac-test>")
+    email = read_email(m.as_bytes())
+    assert email.headers["auto-submitted"] == "auto-replied"
+    assert email.headers["precedence"] == "bulk" and "list-id" in email.headers
+
+
+def test_bounce_is_a_report():
+    report = EmailMessage()
+    report["From"] = "MAILER-DAEMON@ac-grenoble.fr"
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report.set_content("Delivery failed.")
+    report.make_mixed()
+    report.set_param("report-type", "delivery-status")
+    report.replace_header("Content-Type", "multipart/report; report-type=delivery-status")
+    assert read_email(report.as_bytes()).content_type == "multipart/report"
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x00\xff" * 50, b"From: \r\n\r\n", b"Subject: =?x?q?\xff?=\r\n"])
+def test_broken_messages_never_crash(raw):
+    try:
+        email = read_email(raw)
+    except EmailError as err:
+        assert str(err).startswith("email:")
+    else:
+        assert email.attachments == () or all(a.data for a in email.attachments)
+
+
+def test_header_injection_in_subject_is_flattened():
+    m = message(subject="Fiche")
+    raw = m.as_bytes().replace(b"Subject: Fiche", b"Subject: Fiche\r\n =?utf-8?q?=0D=0ABcc:_x@evil?=")
+    assert "\n" not in read_email(raw).subject and "\r" not in read_email(raw).subject
+
+
+def test_safe_names():
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("C:\\Users\\dir\\fiche.docx") == "fiche.docx"
+    assert safe_name("\x1b[31mfiche\r\n.pdf") == "[31mfiche.pdf"
+    assert safe_name("") == "piece-jointe"
