@@ -1,0 +1,107 @@
+"""The tables. Pupil data lives only in `Request.fields` and the stored files; the audit
+trail and processed-message log carry references and outcomes, never a name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProcessedMessage(SQLModel, table=True):
+    """One email seen in the mailbox, and what became of it. (mailbox, UIDVALIDITY, UID)
+    says where it was; the content hash recognises it wherever it is now."""
+
+    __tablename__ = "processed_message"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=255)
+    uidvalidity: int
+    uid: int
+    content_hash: str = Field(max_length=64, index=True)
+    message_id: str | None = Field(default=None, max_length=998, index=True)
+    outcome: str = Field(max_length=32)
+    reason: str | None = Field(default=None, max_length=500)
+    request_id: int | None = Field(default=None, foreign_key="request.id")
+    processed_at: datetime = Field(default_factory=utcnow)
+    moved_at: datetime | None = None  # the server was touched, after the commit
+
+
+class Request(SQLModel, table=True):
+    """A school's request: one fiche, read."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=20, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    sender: str = Field(max_length=320)
+    school_name: str | None = Field(default=None, max_length=200)
+    school_commune: str | None = Field(default=None, max_length=120)
+    fiche_hash: str = Field(max_length=64, unique=True, index=True)
+    method: str = Field(max_length=32)
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    needs_review: bool = False
+    urgent: bool = False
+    status: str = Field(default="received", max_length=20)
+    source_message_id: str | None = Field(default=None, max_length=998)
+
+
+class StoredFile(SQLModel, table=True):
+    """A file kept for a request, stored by content hash in the private data folder."""
+
+    __tablename__ = "stored_file"
+    __table_args__ = (UniqueConstraint("request_id", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    name: str = Field(max_length=200)  # the sender's name for it, shown, never used as a path
+    stored_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """Mail to send, written in the same transaction as what caused it. `key` makes the
+    message unique (and its Message-ID stable), so a retry never sends a second one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True, index=True)
+    kind: str = Field(max_length=20)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str = Field(max_length=500)
+    body_text: str
+    body_html: str | None = None
+    in_reply_to: str | None = Field(default=None, max_length=998)
+    attach_sha256: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    sent_at: datetime | None = Field(default=None, index=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class AuditEvent(SQLModel, table=True):
+    """What happened, when, to which reference: no pupil data here."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    event: str = Field(max_length=40)
+    reference: str | None = Field(default=None, max_length=20, index=True)
+    detail: str | None = Field(default=None, max_length=500)
+
+
+class Counter(SQLModel, table=True):
+    """Numbering of references per year: PR-2026-0001, PR-2026-0002..."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = 0

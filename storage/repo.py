@@ -1,0 +1,153 @@
+"""The operations the worker performs on the database, each inside the caller's session.
+
+Callers open one `session_scope` per email, so a request, its files, its outbox mail
+and the processed-message record are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from storage.models import (
+    AuditEvent,
+    Counter,
+    Outbox,
+    ProcessedMessage,
+    Request,
+    StoredFile,
+    utcnow,
+)
+
+# --- messages -----------------------------------------------------------------
+
+def find_processed(session: Session, mailbox: str, uidvalidity: int,
+                   uid: int) -> ProcessedMessage | None:
+    return session.exec(select(ProcessedMessage).where(
+        ProcessedMessage.mailbox == mailbox, ProcessedMessage.uidvalidity == uidvalidity,
+        ProcessedMessage.uid == uid)).first()
+
+
+def find_processed_content(session: Session, content_hash: str) -> ProcessedMessage | None:
+    """The same bytes seen before, under any UID: after a UIDVALIDITY change, a move by
+    hand, or the same email delivered twice."""
+    return session.exec(select(ProcessedMessage).where(
+        ProcessedMessage.content_hash == content_hash).order_by(ProcessedMessage.id)).first()
+
+
+def record_processed(session: Session, **values: object) -> ProcessedMessage:
+    message = ProcessedMessage(**values)
+    session.add(message)
+    session.flush()
+    return message
+
+
+# --- requests -------------------------------------------------------------------
+
+def next_reference(session: Session, year: int) -> str:
+    """PR-YYYY-NNNN, numbered without gaps within the transaction that uses it."""
+    name = f"PR-{year}"
+    counter = session.exec(select(Counter).where(Counter.name == name).with_for_update()).first()
+    if counter is None:
+        counter = Counter(name=name, value=0)
+        session.add(counter)
+    counter.value += 1
+    session.flush()
+    return f"{name}-{counter.value:04d}"
+
+
+def find_request(session: Session, reference: str) -> Request | None:
+    return session.exec(select(Request).where(Request.reference == reference)).first()
+
+
+def find_request_by_fiche(session: Session, fiche_hash: str) -> Request | None:
+    return session.exec(select(Request).where(Request.fiche_hash == fiche_hash)).first()
+
+
+def add_request(session: Session, request: Request) -> Request:
+    session.add(request)
+    session.flush()
+    return request
+
+
+# --- files ----------------------------------------------------------------------
+
+def file_path(data_dir: Path, sha256: str) -> Path:
+    return data_dir / "files" / sha256[:2] / sha256
+
+
+def store_file(session: Session, data_dir: Path, request: Request, data: bytes, sha256: str,
+               name: str) -> StoredFile:
+    """Keep a file for a request: written once per content, owner-only, never under the
+    sender's name. Written before the commit; a file left by a rolled-back transaction
+    is only an unreferenced copy."""
+    path = file_path(data_dir, sha256)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    existing = session.exec(select(StoredFile).where(
+        StoredFile.request_id == request.id, StoredFile.sha256 == sha256)).first()
+    if existing:
+        return existing
+    stored = StoredFile(request_id=request.id, sha256=sha256, size=len(data), name=name)
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+# --- outbox -----------------------------------------------------------------------
+
+def enqueue(session: Session, key: str, kind: str, recipients: list[str], subject: str,
+            body_text: str, body_html: str | None = None, in_reply_to: str | None = None,
+            attach_sha256: str | None = None) -> Outbox | None:
+    """Queue a mail once per key; None when that key was queued already."""
+    if session.exec(select(Outbox).where(Outbox.key == key)).first():
+        return None
+    mail = Outbox(key=key, kind=kind, recipients=recipients, subject=subject,
+                  body_text=body_text, body_html=body_html, in_reply_to=in_reply_to,
+                  attach_sha256=attach_sha256)
+    session.add(mail)
+    session.flush()
+    return mail
+
+
+def due_mail(session: Session, now: datetime | None = None, limit: int = 50) -> list[Outbox]:
+    now = now or utcnow()
+    return list(session.exec(select(Outbox).where(
+        Outbox.sent_at.is_(None), Outbox.next_attempt_at <= now)  # type: ignore[union-attr]
+        .order_by(Outbox.id).limit(limit)))
+
+
+def mark_sent(session: Session, mail: Outbox, at: datetime | None = None) -> None:
+    mail.sent_at = at or utcnow()
+    mail.last_error = None
+    session.add(mail)
+
+
+def mark_failed(session: Session, mail: Outbox, error: str, retry_at: datetime) -> None:
+    mail.attempts += 1
+    mail.last_error = error[:500]
+    mail.next_attempt_at = retry_at
+    session.add(mail)
+
+
+# --- audit ----------------------------------------------------------------------------
+
+def audit(session: Session, event: str, reference: str | None = None,
+          detail: str | None = None) -> None:
+    session.add(AuditEvent(event=event, reference=reference, detail=(detail or None) and
+                           detail[:500]))

@@ -1,0 +1,125 @@
+"""Storage on SQLite and on the PostgreSQL of this machine: schema, numbering, dedup keys,
+outbox, private files, transactions."""
+
+from __future__ import annotations
+
+import stat
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+
+from storage import repo
+from storage.db import StorageError, migrate, session_scope
+from storage.models import Outbox, Request, utcnow
+
+
+def request(n: int = 1, **values) -> Request:
+    return Request(reference=f"PR-2026-{n:04d}", sender="ce.0381234x@ac-grenoble.fr",
+                   fiche_hash=f"{n:064x}", method="docx-table",
+                   fields={"ecole_nom": "École Jean Jaurès"}, **values)
+
+
+def test_migrations_build_every_table_and_run_twice(engine):
+    migrate(engine)  # a second run is a no-op
+    tables = set(inspect(engine).get_table_names())
+    assert {"processed_message", "request", "stored_file", "outbox", "audit_event", "counter",
+            "alembic_version"} <= tables
+
+
+def test_sqlite_runs_in_wal_with_full_sync(tmp_path):
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'saisine.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_references_are_numbered_per_year_without_gaps(engine):
+    with session_scope(engine) as s:
+        assert [repo.next_reference(s, 2026) for _ in range(3)] == \
+            ["PR-2026-0001", "PR-2026-0002", "PR-2026-0003"]
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        repo.next_reference(s, 2026)
+        raise RuntimeError("the email could not be stored")
+    with session_scope(engine) as s:
+        # The rolled-back number is given again: no gap.
+        assert repo.next_reference(s, 2026) == "PR-2026-0004"
+        assert repo.next_reference(s, 2027) == "PR-2027-0001"
+
+
+def test_a_message_is_known_by_place_and_by_content(engine):
+    with session_scope(engine) as s:
+        repo.record_processed(s, mailbox="INBOX", uidvalidity=7, uid=42, content_hash="a" * 64,
+                              outcome="accepted")
+    with session_scope(engine) as s:
+        assert repo.find_processed(s, "INBOX", 7, 42).outcome == "accepted"
+        assert repo.find_processed(s, "INBOX", 8, 42) is None  # UIDVALIDITY changed
+        assert repo.find_processed_content(s, "a" * 64).uid == 42
+    with pytest.raises(StorageError), session_scope(engine) as s:
+        repo.record_processed(s, mailbox="INBOX", uidvalidity=7, uid=42, content_hash="b" * 64,
+                              outcome="accepted")
+
+
+def test_the_same_fiche_makes_one_request(engine):
+    with session_scope(engine) as s:
+        repo.add_request(s, request(1))
+    with session_scope(engine) as s:
+        assert repo.find_request_by_fiche(s, f"{1:064x}").reference == "PR-2026-0001"
+        assert repo.find_request(s, "PR-2026-0001").fields["ecole_nom"] == "École Jean Jaurès"
+    same_fiche = Request(reference="PR-2026-0002", sender="ce.0381234x@ac-grenoble.fr",
+                         fiche_hash=f"{1:064x}", method="pdf-text")
+    with pytest.raises(StorageError), session_scope(engine) as s:
+        repo.add_request(s, same_fiche)
+
+
+def test_outbox_once_per_key_and_retries(engine):
+    with session_scope(engine) as s:
+        first = repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour")
+        assert first is not None
+        assert repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour") is None
+    now = utcnow()
+    with session_scope(engine) as s:
+        [mail] = repo.due_mail(s, now)
+        repo.mark_failed(s, mail, "SMTP 451 try later", now + timedelta(minutes=5))
+    with session_scope(engine) as s:
+        assert repo.due_mail(s, now) == []
+        [mail] = repo.due_mail(s, now + timedelta(minutes=6))
+        assert mail.attempts == 1 and mail.last_error == "SMTP 451 try later"
+        repo.mark_sent(s, mail)
+    with session_scope(engine) as s:
+        assert repo.due_mail(s, now + timedelta(days=1)) == []
+        assert s.get(Outbox, mail.id).sent_at is not None
+
+
+def test_files_are_stored_once_by_content_and_private(engine, tmp_path):
+    data_dir = tmp_path / "data"
+    with session_scope(engine) as s:
+        req = repo.add_request(s, request(1))
+        stored = repo.store_file(s, data_dir, req, b"%PDF-1.4 fiche", "f" * 64, "fiche élève.pdf")
+        again = repo.store_file(s, data_dir, req, b"%PDF-1.4 fiche", "f" * 64, "copie.pdf")
+    assert stored.id == again.id
+    path = repo.file_path(data_dir, "f" * 64)
+    assert path.read_bytes() == b"%PDF-1.4 fiche"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "élève" not in str(path)
+
+
+def test_sqlite_database_file_is_private(tmp_path):
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'private' / 'saisine.db'}")
+    migrate(engine)
+    assert stat.S_IMODE((tmp_path / "private" / "saisine.db").stat().st_mode) == 0o600
+    engine.dispose()
+
+
+def test_unreachable_database_is_a_clear_error():
+    from storage.db import make_engine
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(StorageError, match="database"):
+        migrate(engine)
