@@ -35,6 +35,27 @@ class ExtractionLimits(BaseModel):
     ocr: bool = True
 
 
+class Circonscription(BaseModel):
+    """Who is who: where mail comes from and who is told."""
+
+    name: str = "Circonscription"
+    # Schools write from these domains (the académie's); anything else is quarantined.
+    allowed_domains: list[str] = ["ac-grenoble.fr"]
+    # Our own addresses: mail from them is never answered (no loops).
+    own_addresses: list[str] = []
+    alert_to: list[str] = []  # the IEN's addresses for urgent requests
+    sender: str = "pole.ressource@circonscription.invalid"  # From of what we send
+
+
+class Storage(BaseModel):
+    data_dir: Path = Path("saisine-data")
+    # Empty: an SQLite file in data_dir. PostgreSQL: postgresql+psycopg://user@host/db
+    database_url: str = ""
+
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'saisine.db').resolve()}"
+
+
 class Settings(BaseSettings):
     """Everything Saisine can be told. One instance per process."""
 
@@ -43,6 +64,10 @@ class Settings(BaseSettings):
     )
 
     limits: ExtractionLimits = ExtractionLimits()
+    circonscription: Circonscription = Circonscription()
+    storage: Storage = Storage()
+    # Attached pictures smaller than this are logos and signatures, not scanned fiches.
+    min_scan_bytes: int = 40_000
     libreoffice: str = "soffice"
     tesseract: str = "tesseract"
 

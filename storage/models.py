@@ -75,6 +75,8 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True, index=True)
     kind: str = Field(max_length=20)
+    message_id: str = Field(max_length=300, index=True)  # derived from the key
+    reference: str | None = Field(default=None, max_length=20, index=True)
     recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     subject: str = Field(max_length=500)
     body_text: str

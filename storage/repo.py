@@ -112,17 +112,26 @@ def store_file(session: Session, data_dir: Path, request: Request, data: bytes, 
 # --- outbox -----------------------------------------------------------------------
 
 def enqueue(session: Session, key: str, kind: str, recipients: list[str], subject: str,
-            body_text: str, body_html: str | None = None, in_reply_to: str | None = None,
-            attach_sha256: str | None = None) -> Outbox | None:
+            body_text: str, message_id: str, body_html: str | None = None,
+            in_reply_to: str | None = None, attach_sha256: str | None = None,
+            reference: str | None = None) -> Outbox | None:
     """Queue a mail once per key; None when that key was queued already."""
     if session.exec(select(Outbox).where(Outbox.key == key)).first():
         return None
     mail = Outbox(key=key, kind=kind, recipients=recipients, subject=subject,
                   body_text=body_text, body_html=body_html, in_reply_to=in_reply_to,
-                  attach_sha256=attach_sha256)
+                  attach_sha256=attach_sha256, message_id=message_id, reference=reference)
     session.add(mail)
     session.flush()
     return mail
+
+
+def reference_answered(session: Session, in_reply_to: str | None) -> str | None:
+    """The request whose mail (an acknowledgement) this email replies to."""
+    if not in_reply_to:
+        return None
+    mail = session.exec(select(Outbox).where(Outbox.message_id == in_reply_to)).first()
+    return mail.reference if mail else None
 
 
 def due_mail(session: Session, now: datetime | None = None, limit: int = 50) -> list[Outbox]:

@@ -78,9 +78,13 @@ def test_the_same_fiche_makes_one_request(engine):
 
 def test_outbox_once_per_key_and_retries(engine):
     with session_scope(engine) as s:
-        first = repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour")
+        first = repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour",
+                             "<a1@saisine.test>", reference="PR-2026-0001")
         assert first is not None
-        assert repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour") is None
+        assert repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour",
+                            "<a1@saisine.test>") is None
+        assert repo.reference_answered(s, "<a1@saisine.test>") == "PR-2026-0001"
+        assert repo.reference_answered(s, "<other@x>") is None
     now = utcnow()
     with session_scope(engine) as s:
         [mail] = repo.due_mail(s, now)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 08:22:37.178354
+Create Date: 2026-11-24 08:25:05.692549
 """
 
 import sqlalchemy as sa
@@ -38,6 +38,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('recipients', sa.JSON(), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('body_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -53,7 +55,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_key'), ['key'], unique=True)
+        batch_op.create_index(batch_op.f('ix_outbox_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_reference'), ['reference'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_sent_at'), ['sent_at'], unique=False)
 
     op.create_table('request',
@@ -135,7 +139,9 @@ def downgrade() -> None:
     op.drop_table('request')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_outbox_reference'))
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_outbox_message_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_key'))
 
     op.drop_table('outbox')

@@ -1,0 +1,71 @@
+"""Composing the mail Saisine sends: French texts from templates, and the headers that
+keep it from looping (RFC 3834) and thread it with the school's email."""
+
+from __future__ import annotations
+
+import hashlib
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+MOTIF_LABELS = {
+    "comportement": "troubles du comportement", "harcelement": "harcèlement, situation sensible",
+    "crise": "situation de crise", "conflit_parents": "conflit avec des parents",
+    "bep": "besoin éducatif particulier", "pap": "PAP", "segpa_maintien": "SEGPA / maintien",
+    "autre": "autre",
+}
+# What the acknowledgement repeats: only what the school itself wrote, and no pupil data.
+ACK_FIELDS = {"ecole_nom": "École", "ecole_commune": "Commune", "demandeur_nom": "Demandeur",
+              "classe": "Classe", "motifs": "Motif(s)", "urgence": "Demande urgente",
+              "date_demande": "Date de la demande"}
+MISSING_LABELS = {"ecole_nom": "le nom de l'école", "ecole_commune": "la commune",
+                  "demandeur_nom": "le nom du demandeur", "motifs": "le motif de la demande",
+                  "situation": "la description de la situation", "urgence": "l'urgence (oui/non)",
+                  "date_demande": "la date", "motif_autre": "la précision du motif « autre »",
+                  "urgence_motif": "la raison de l'urgence"}
+
+_env = Environment(loader=PackageLoader("notify", "templates"), undefined=StrictUndefined,
+                   autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+
+
+def render(name: str, **context: object) -> str:
+    return _env.get_template(name).render(**context)
+
+
+def shown(key: str, value: object) -> str:
+    if key == "motifs":
+        return ", ".join(MOTIF_LABELS.get(m, m) for m in value)  # type: ignore[union-attr]
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)
+
+
+def message_id(key: str, domain: str) -> str:
+    """A Message-ID derived from the outbox key: the same mail keeps the same id on retry."""
+    return f"<saisine.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def build(*, key: str, kind: str, sender: str, recipients: list[str], subject: str,
+          body_text: str, body_html: str | None, in_reply_to: str | None,
+          attachment: tuple[str, bytes] | None = None) -> EmailMessage:
+    mail = EmailMessage()
+    domain = sender.rpartition("@")[2] or "saisine.invalid"
+    mail["From"] = sender
+    mail["To"] = ", ".join(recipients)
+    mail["Subject"] = subject
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = message_id(key, domain)
+    if in_reply_to:
+        mail["In-Reply-To"] = in_reply_to
+        mail["References"] = in_reply_to
+    # RFC 3834: answers are auto-replied, alerts auto-generated; ask other robots for silence.
+    mail["Auto-Submitted"] = "auto-replied" if kind in ("ack", "no_fiche") else "auto-generated"
+    mail["X-Auto-Response-Suppress"] = "All"
+    mail.set_content(body_text)
+    if body_html:
+        mail.add_alternative(body_html, subtype="html")
+    if attachment:
+        name, data = attachment
+        mail.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return mail

@@ -1,0 +1,213 @@
+"""The pipeline end to end without a mailbox: raw email in, requests, files and outbox mail
+out, on SQLite and PostgreSQL. Every routing case, dedup, and the acknowledgement's content."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from sqlmodel import select
+
+from config.settings import Circonscription, Settings, Storage
+from notify.fiche import write_fiche
+from parsers.sandbox import Sandbox
+from storage.db import session_scope
+from storage.models import Outbox, ProcessedMessage, Request, StoredFile
+from tests.hostile import zip_bomb_docx
+from tests.mail import message
+from worker.pipeline import Services, process
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FICHE = {"ecole_nom": "École élémentaire Jean Jaurès", "ecole_commune": "Voiron",
+         "demandeur_nom": "Claire MARTIN", "eleve_nom": "DUPONT", "eleve_prenom": "Léa",
+         "motifs": ["harcelement"], "situation": "Léa est isolée et insultée.", "urgence": False,
+         "date_demande": "05/10/2026"}
+URGENT = {**FICHE, "eleve_nom": "ROUX", "urgence": True, "urgence_motif": "Menaces de mort."}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(Settings()) as box:
+        yield box
+
+
+@pytest.fixture
+def services(engine, sandbox, tmp_path):
+    settings = Settings(
+        circonscription=Circonscription(name="Circonscription de Voiron",
+                                        allowed_domains=["ac-grenoble.fr"],
+                                        alert_to=["ien.voiron@ac-grenoble.fr"],
+                                        sender="pole.ressource@circo-test.fr"),
+        storage=Storage(data_dir=tmp_path / "data"))
+    return Services(settings, engine, sandbox)
+
+
+class Mailbox:
+    """Hands out UIDs like a mailbox would."""
+
+    def __init__(self) -> None:
+        self.uid = 0
+
+    def deliver(self, services: Services, m: EmailMessage | bytes, uidvalidity: int = 1):
+        self.uid += 1
+        raw = m if isinstance(m, bytes) else m.as_bytes()
+        return process(raw, "INBOX", uidvalidity, self.uid, services)
+
+
+def fiche_mail(values=FICHE, name="fiche.docx", **kw) -> EmailMessage:
+    return message(attachments=[(name, write_fiche("docx", values), DOCX)], **kw)
+
+
+def rows(services, model):
+    with session_scope(services.engine) as s:
+        return list(s.exec(select(model).order_by(model.id)))
+
+
+def test_a_new_fiche_makes_a_request_and_an_acknowledgement(services):
+    journey = Mailbox().deliver(services, fiche_mail())
+    assert journey.outcome == "accepted" and journey.references == ["PR-2026-0001"]
+    [request] = rows(services, Request)
+    assert request.fields["ecole_commune"] == "Voiron" and not request.urgent
+    [ack] = rows(services, Outbox)
+    assert ack.kind == "ack" and ack.recipients == ["ce.0381234x@ac-grenoble.fr"]
+    assert "PR-2026-0001" in ack.subject and "PR-2026-0001" in ack.body_text
+    assert "Voiron" in ack.body_text and "harcèlement" in ack.body_text
+    # The acknowledgement repeats no pupil data.
+    assert "DUPONT" not in ack.body_text and "Léa" not in ack.body_text
+    assert ack.in_reply_to and ack.message_id.startswith("<saisine.")
+    [stored] = rows(services, StoredFile)
+    assert stored.name == "fiche.docx" and stored.request_id == request.id
+
+
+def test_urgent_fiche_alerts_the_ien_with_the_fiche(services):
+    Mailbox().deliver(services, fiche_mail(URGENT))
+    [request] = rows(services, Request)
+    assert request.urgent
+    alert = next(m for m in rows(services, Outbox) if m.kind == "alert")
+    assert alert.recipients == ["ien.voiron@ac-grenoble.fr"]
+    assert alert.subject.startswith("URGENT [PR-2026-0001]")
+    assert "Menaces de mort." in alert.body_text and alert.attach_sha256 == request.fiche_hash
+
+
+def test_urgent_in_the_subject_is_enough(services):
+    Mailbox().deliver(services, fiche_mail(subject="URGENT - fiche pôle ressource"))
+    assert rows(services, Request)[0].urgent
+    assert [m.kind for m in rows(services, Outbox)] == ["ack", "alert"]
+
+
+def test_the_same_email_twice_or_after_a_uidvalidity_change_is_processed_once(services):
+    box, mail = Mailbox(), fiche_mail().as_bytes()
+    assert box.deliver(services, mail).outcome == "accepted"
+    assert process(mail, "INBOX", 1, box.uid, services).outcome == "seen"  # same UID again
+    assert box.deliver(services, mail, uidvalidity=2).outcome == "seen"  # new UIDVALIDITY
+    assert len(rows(services, Request)) == 1 and len(rows(services, Outbox)) == 1
+    assert [m.outcome for m in rows(services, ProcessedMessage)] == ["accepted", "seen"]
+
+
+def test_the_same_fiche_in_another_email_is_a_duplicate(services):
+    box = Mailbox()
+    box.deliver(services, fiche_mail())
+    again = box.deliver(services, fiche_mail(subject="Fiche (renvoi)"))
+    assert again.outcome == "duplicate"
+    assert len(rows(services, Request)) == 1 and len(rows(services, Outbox)) == 1
+
+
+def test_two_fiches_in_one_email_make_two_requests(services):
+    other = {**FICHE, "eleve_nom": "PETIT", "situation": "Autre élève, autre situation."}
+    mail = message(attachments=[("a.docx", write_fiche("docx", FICHE), DOCX),
+                                ("b.docx", write_fiche("docx", other), DOCX)])
+    journey = Mailbox().deliver(services, mail)
+    assert journey.references == ["PR-2026-0001", "PR-2026-0002"]
+    assert [m.key for m in rows(services, Outbox)] == ["ack:PR-2026-0001", "ack:PR-2026-0002"]
+
+
+@pytest.mark.parametrize("headers,reason", [
+    ({"Auto_Submitted": "auto-replied"}, "Auto-Submitted"),
+    ({"Precedence": "bulk"}, "Precedence"),
+    ({"List_Id": "<directeurs.ac-grenoble.fr>"}, "mailing list"),
+    ({"X_Auto_Response_Suppress": "All"}, "X-Auto-Response-Suppress"),
+])
+def test_machines_are_recorded_and_never_answered(services, headers, reason):
+    journey = Mailbox().deliver(services, fiche_mail(**headers))
+    assert journey.outcome == "machine" and reason in journey.decision.reason
+    assert rows(services, Outbox) == [] and rows(services, Request) == []
+
+
+def test_auto_reply_subject_and_our_own_address_are_machines(services):
+    box = Mailbox()
+    assert box.deliver(services, message(subject="Réponse automatique : absence")).outcome == \
+        "machine"
+    own = message(sender="Saisine <pole.ressource@circo-test.fr>")
+    assert box.deliver(services, own).outcome == "machine"
+    assert rows(services, Outbox) == []
+
+
+def test_bounce_is_a_machine(services):
+    bounce = EmailMessage()
+    bounce["From"] = "MAILER-DAEMON@ac-grenoble.fr"
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce.set_content("Delivery failed.")
+    bounce.make_mixed()
+    bounce.replace_header("Content-Type", "multipart/report; report-type=delivery-status")
+    assert Mailbox().deliver(services, bounce).outcome == "machine"
+    assert rows(services, Outbox) == []
+
+
+def test_sender_outside_the_allow_list_is_quarantined_without_reply(services):
+    journey = Mailbox().deliver(services, fiche_mail(sender="someone@gmail.com"))
+    assert journey.outcome == "quarantined" and "gmail.com" in journey.decision.reason
+    assert rows(services, Outbox) == [] and rows(services, Request) == []
+
+
+def test_email_without_fiche_asks_the_school_for_it(services):
+    journey = Mailbox().deliver(services, message(subject="Question", body="Pouvez-vous venir ?"))
+    assert journey.outcome == "no_fiche"
+    [reply] = rows(services, Outbox)
+    assert reply.kind == "no_fiche" and "fiche" in reply.body_text and "Question" in reply.body_text
+
+
+def test_reply_with_reference_in_subject_attaches_documents(services):
+    box = Mailbox()
+    box.deliver(services, fiche_mail())
+    report = ("bilan.pdf", b"%PDF-1.4\n%%EOF", "application/pdf")
+    reply = message(subject="Re: [PR-2026-0001] Demande reçue", attachments=[report])
+    journey = box.deliver(services, reply)
+    assert journey.outcome == "attached" and journey.references == ["PR-2026-0001"]
+    assert sorted(f.name for f in rows(services, StoredFile)) == ["bilan.pdf", "fiche.docx"]
+    assert len(rows(services, Request)) == 1
+
+
+def test_reply_to_our_acknowledgement_by_in_reply_to(services):
+    box = Mailbox()
+    box.deliver(services, fiche_mail())
+    [ack] = rows(services, Outbox)
+    corrected = {**FICHE, "situation": "Situation précisée après l'équipe éducative."}
+    reply = fiche_mail(corrected, subject="Re: votre message", In_Reply_To=ack.message_id)
+    journey = box.deliver(services, reply)
+    assert journey.outcome == "attached"
+    [request] = rows(services, Request)
+    assert request.fields["situation"] == "Situation précisée après l'équipe éducative."
+
+
+def test_hostile_attachment_alone_is_quarantined_with_its_reason(services):
+    journey = Mailbox().deliver(services, message(attachments=[("fiche.docx", zip_bomb_docx(),
+                                                                DOCX)]))
+    assert journey.outcome == "quarantined" and "zip bomb" in journey.decision.reason
+    assert rows(services, Outbox) == []
+
+
+def test_unreadable_email_is_quarantined(services):
+    journey = Mailbox().deliver(services, b"\x00\x01 not an email at all")
+    assert journey.outcome in ("quarantined", "no_fiche", "machine")
+    assert rows(services, Request) == []
+
+
+def test_signature_logo_is_not_a_fiche(services):
+    import io
+
+    from PIL import Image
+
+    logo = io.BytesIO()
+    Image.new("RGB", (40, 20), "blue").save(logo, format="PNG")
+    mail = message(body="Bonjour", attachments=[("logo.png", logo.getvalue(), "image/png")])
+    assert Mailbox().deliver(services, mail).outcome == "no_fiche"
