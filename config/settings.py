@@ -8,8 +8,9 @@ variables (nested with `__`, e.g. `SAISINE_LIMITS__MAX_FILE_BYTES`). Secrets
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,6 +48,30 @@ class Circonscription(BaseModel):
     sender: str = "pole.ressource@circonscription.invalid"  # From of what we send
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class Server(BaseModel):
+    """A mail server. TLS is the default; plain text only for a server on this machine."""
+
+    host: str = ""
+    port: int = 0
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str = ""
+    # Only from the environment (SAISINE_SMTP__PASSWORD, SAISINE_IMAP__PASSWORD).
+    password: SecretStr = SecretStr("")
+    timeout: float = Field(30.0, gt=0)
+    # A private CA for a test or internal server; certificates are always checked.
+    ca_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_unless_loopback(self) -> Server:
+        if self.security == "none" and self.host and self.host not in LOOPBACK:
+            raise ValueError(f"security = none is only allowed for a server on this machine, "
+                             f"not {self.host}")
+        return self
+
+
 class Storage(BaseModel):
     data_dir: Path = Path("saisine-data")
     # Empty: an SQLite file in data_dir. PostgreSQL: postgresql+psycopg://user@host/db
@@ -65,6 +90,8 @@ class Settings(BaseSettings):
 
     limits: ExtractionLimits = ExtractionLimits()
     circonscription: Circonscription = Circonscription()
+    smtp: Server = Server(port=587)
+    imap: Server = Server(port=993, security="tls")
     storage: Storage = Storage()
     # Attached pictures smaller than this are logos and signatures, not scanned fiches.
     min_scan_bytes: int = 40_000
@@ -92,10 +119,24 @@ def load_settings(config_file: Path | None = None) -> Settings:
 
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"settings: {config_file} does not exist")
+    if config_file is not None:
+        import tomllib
+
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"settings: {config_file}: {err}") from err
+        for section in ("smtp", "imap"):
+            if "password" in data.get(section, {}):
+                raise ConfigError(
+                    f"settings: {config_file}: no password in the file; set "
+                    f"SAISINE_{section.upper()}__PASSWORD in the environment instead")
     try:
         if config_file is None:
             return Settings()
         config = SettingsConfigDict(**{**Settings.model_config, "toml_file": config_file})
         return type("FileSettings", (Settings,), {"model_config": config})()
     except ValidationError as err:
-        raise ConfigError(f"settings: {err.errors()[0]['loc']}: {err.errors()[0]['msg']}") from err
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"settings: {where}: {first['msg']}") from err

@@ -16,6 +16,15 @@ def settings() -> Settings:
     return Settings()
 
 
+@pytest.fixture(scope="session")
+def sandbox():
+    """One warm parsing child for the whole run, as the worker keeps one."""
+    from parsers.sandbox import Sandbox
+
+    with Sandbox(Settings()) as box:
+        yield box
+
+
 # The PostgreSQL server that runs on this machine (trust auth on loopback). Each test
 # session gets a database of its own, dropped at the end.
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -62,3 +71,41 @@ def engine(request, tmp_path):
             names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd) received, with a switch to refuse mail."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse: str | None = None  # an SMTP reply such as "451 4.3.0 try later"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.refuse:
+            return self.refuse
+        from email import message_from_bytes, policy
+
+        self.messages.append((envelope.rcpt_tos,
+                              message_from_bytes(envelope.original_content, policy=policy.default)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (plain text: loopback only)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

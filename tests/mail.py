@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from notify.fiche import write_fiche
+
 
 def message(sender: str = "Directrice <ce.0381234x@ac-grenoble.fr>",
             subject: str = "Fiche de demande pôle ressource",
@@ -42,3 +44,16 @@ def winmail_dat(files: list[tuple[str, bytes]]) -> bytes:
         out += _tnef_attribute(2, 0x00018010, name.encode("latin-1") + b"\x00")
         out += _tnef_attribute(2, 0x0006800F, data)
     return out
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FICHE = {"ecole_nom": "École élémentaire Jean Jaurès", "ecole_commune": "Voiron",
+         "demandeur_nom": "Claire MARTIN", "eleve_nom": "DUPONT", "eleve_prenom": "Léa",
+         "motifs": ["harcelement"], "situation": "Léa est isolée et insultée.", "urgence": False,
+         "date_demande": "05/10/2026"}
+URGENT = {**FICHE, "eleve_nom": "ROUX", "urgence": True, "urgence_motif": "Menaces de mort."}
+
+
+def fiche_mail(values: dict = FICHE, name: str = "fiche.docx", **kw: str) -> EmailMessage:
+    """A school's email carrying the circonscription's fiche filled with `values`."""
+    return message(attachments=[(name, write_fiche("docx", values), DOCX)], **kw)

@@ -10,25 +10,11 @@ from sqlmodel import select
 
 from config.settings import Circonscription, Settings, Storage
 from notify.fiche import write_fiche
-from parsers.sandbox import Sandbox
 from storage.db import session_scope
 from storage.models import Outbox, ProcessedMessage, Request, StoredFile
 from tests.hostile import zip_bomb_docx
-from tests.mail import message
+from tests.mail import DOCX, FICHE, URGENT, fiche_mail, message
 from worker.pipeline import Services, process
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-FICHE = {"ecole_nom": "École élémentaire Jean Jaurès", "ecole_commune": "Voiron",
-         "demandeur_nom": "Claire MARTIN", "eleve_nom": "DUPONT", "eleve_prenom": "Léa",
-         "motifs": ["harcelement"], "situation": "Léa est isolée et insultée.", "urgence": False,
-         "date_demande": "05/10/2026"}
-URGENT = {**FICHE, "eleve_nom": "ROUX", "urgence": True, "urgence_motif": "Menaces de mort."}
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(Settings()) as box:
-        yield box
 
 
 @pytest.fixture
@@ -52,10 +38,6 @@ class Mailbox:
         self.uid += 1
         raw = m if isinstance(m, bytes) else m.as_bytes()
         return process(raw, "INBOX", uidvalidity, self.uid, services)
-
-
-def fiche_mail(values=FICHE, name="fiche.docx", **kw) -> EmailMessage:
-    return message(attachments=[(name, write_fiche("docx", values), DOCX)], **kw)
 
 
 def rows(services, model):

@@ -1,0 +1,118 @@
+"""Sending the outbox: each mail marked sent only once the SMTP server has accepted it.
+
+An SMTP outage only delays mail: a failed attempt is recorded and retried with a
+growing delay. Each mail is committed on its own, so a crash loses at most the
+record of one accepted mail; the Message-ID derived from its outbox key lets the
+recipient's client fold a resent copy into the first.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import ssl
+from datetime import timedelta
+from email.message import EmailMessage
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from config.settings import Server, Settings
+from notify import compose
+from storage import repo
+from storage.db import session_scope
+from storage.models import Outbox, utcnow
+
+log = logging.getLogger("saisine.notify")
+
+RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600)  # seconds; the last one repeats
+
+
+def connect(server: Server) -> smtplib.SMTP:
+    """An authenticated SMTP session: implicit TLS, STARTTLS (certificates checked), or plain
+    text to a server on this machine."""
+    context = ssl.create_default_context(cafile=str(server.ca_file) if server.ca_file else None)
+    if server.security == "tls":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
+                                              context=context)
+    else:
+        smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        if server.security == "starttls":
+            smtp.starttls(context=context)
+    if server.username:
+        smtp.login(server.username, server.password.get_secret_value())
+    return smtp
+
+
+def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
+    attachment = None
+    if mail.attach_sha256:
+        path = repo.file_path(settings.storage.data_dir, mail.attach_sha256)
+        if path.exists():
+            name = f"fiche-{mail.reference or 'demande'}{_suffix(path.read_bytes()[:8])}"
+            attachment = (name, path.read_bytes())
+    return compose.build(key=mail.key, kind=mail.kind, sender=settings.circonscription.sender,
+                         recipients=mail.recipients, subject=mail.subject,
+                         body_text=mail.body_text, body_html=mail.body_html,
+                         in_reply_to=mail.in_reply_to, attachment=attachment)
+
+
+def _suffix(head: bytes) -> str:
+    if head.startswith(b"%PDF"):
+        return ".pdf"
+    if head.startswith(b"PK"):
+        return ".docx"
+    return ""
+
+
+def flush(engine: Engine, settings: Settings, limit: int = 50) -> tuple[int, int]:
+    """Send what is due; returns (sent, failed). Never raises for a mail server problem."""
+    with session_scope(engine) as session:
+        due = [m.id for m in repo.due_mail(session, limit=limit)]
+    if not due:
+        return 0, 0
+    sent = failed = 0
+    try:
+        smtp = connect(settings.smtp)
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as err:
+        _fail_all(engine, due, f"SMTP connection: {type(err).__name__}: {err}")
+        log.warning("smtp unreachable (%s); %d mail(s) will be retried", type(err).__name__,
+                    len(due))
+        return 0, len(due)
+    try:
+        for mail_id in due:
+            with session_scope(engine) as session:
+                mail = session.get(Outbox, mail_id)
+                if mail is None or mail.sent_at is not None:
+                    continue
+                try:
+                    smtp.send_message(message_for(mail, settings))
+                except (smtplib.SMTPException, OSError) as err:
+                    _retry_later(session, mail, f"{type(err).__name__}: {err}")
+                    failed += 1
+                    if isinstance(err, (smtplib.SMTPServerDisconnected, socket.timeout)):
+                        break
+                    continue
+                repo.mark_sent(session, mail)
+                sent += 1
+                log.info("sent %s %s", mail.kind, mail.reference or mail.key[:20])
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+    return sent, failed
+
+
+def _retry_later(session: Session, mail: Outbox, error: str) -> None:
+    delay = RETRY_DELAYS[min(mail.attempts, len(RETRY_DELAYS) - 1)]
+    repo.mark_failed(session, mail, error, utcnow() + timedelta(seconds=delay))
+
+
+def _fail_all(engine: Engine, ids: list[int], error: str) -> None:
+    with session_scope(engine) as session:
+        for mail_id in ids:
+            mail = session.get(Outbox, mail_id)
+            if mail is not None and mail.sent_at is None:
+                _retry_later(session, mail, error)

@@ -1,0 +1,34 @@
+"""Settings: file and environment, secrets only from the environment, TLS by default."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.errors import ConfigError
+from config.settings import load_settings
+
+
+def test_file_then_environment(tmp_path, monkeypatch):
+    config = tmp_path / "saisine.toml"
+    config.write_text('[smtp]\nhost = "smtp.ac-grenoble.fr"\nusername = "pole"\n'
+                      '[circonscription]\nalert_to = ["ien@ac-grenoble.fr"]\n')
+    monkeypatch.setenv("SAISINE_SMTP__PASSWORD", "from-the-environment")
+    settings = load_settings(config)
+    assert settings.smtp.host == "smtp.ac-grenoble.fr" and settings.smtp.security == "starttls"
+    assert settings.smtp.password.get_secret_value() == "from-the-environment"
+    assert "from-the-environment" not in repr(settings)
+    assert settings.circonscription.alert_to == ["ien@ac-grenoble.fr"]
+
+
+def test_a_password_in_the_file_is_refused(tmp_path):
+    config = tmp_path / "saisine.toml"
+    config.write_text('[imap]\nhost = "imap.ac-grenoble.fr"\npassword = "secret"\n')
+    with pytest.raises(ConfigError, match="SAISINE_IMAP__PASSWORD"):
+        load_settings(config)
+
+
+def test_plain_text_to_a_remote_server_is_refused(tmp_path):
+    config = tmp_path / "saisine.toml"
+    config.write_text('[imap]\nhost = "imap.ac-grenoble.fr"\nsecurity = "none"\n')
+    with pytest.raises(ConfigError, match="imap: .*only allowed for a server on this machine"):
+        load_settings(config)
