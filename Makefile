@@ -4,8 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# LibreOffice reads .doc/.rtf fiches; tesseract reads scans; fonts for the PDFs we draw.
-APT_PACKAGES := libreoffice-writer-nogui tesseract-ocr tesseract-ocr-fra fonts-dejavu-core
+# LibreOffice reads .doc/.rtf fiches; tesseract reads scans; fonts for the PDFs we draw;
+# Dovecot is the real IMAP server the tests start (never run as a system service here).
+APT_PACKAGES := libreoffice-writer-nogui tesseract-ocr tesseract-ocr-fra fonts-dejavu-core \
+	dovecot-imapd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench corpus system-deps clean

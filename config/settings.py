@@ -72,6 +72,14 @@ class Server(BaseModel):
         return self
 
 
+class Folders(BaseModel):
+    """Mailbox folders (any language: IMAP's UTF-7 is handled)."""
+
+    inbox: str = "INBOX"
+    processed: str = "Saisine/Traités"
+    quarantine: str = "Saisine/À vérifier"
+
+
 class Storage(BaseModel):
     data_dir: Path = Path("saisine-data")
     # Empty: an SQLite file in data_dir. PostgreSQL: postgresql+psycopg://user@host/db
@@ -92,6 +100,7 @@ class Settings(BaseSettings):
     circonscription: Circonscription = Circonscription()
     smtp: Server = Server(port=587)
     imap: Server = Server(port=993, security="tls")
+    folders: Folders = Folders()
     storage: Storage = Storage()
     # Attached pictures smaller than this are logos and signatures, not scanned fiches.
     min_scan_bytes: int = 40_000

@@ -109,3 +109,20 @@ def smtp_server():
     inbox.port = controller.port
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def dovecot():
+    """A private Dovecot on loopback, started for the test and stopped after it."""
+    import shutil
+    import tempfile
+
+    from tests import dovecot as server
+
+    # Not under pytest's tmp_path: that is root-only, and Dovecot's own users must read it.
+    root = Path(tempfile.mkdtemp(prefix="saisine-dovecot-"))
+    root.chmod(0o755)
+    instance = server.start(root / "server")
+    yield instance
+    instance.stop()
+    shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,114 @@
+"""The circonscription's IMAP mailbox (imapclient), seen as a queue of raw messages.
+
+Messages are fetched with BODY.PEEK[] (reading never marks them \\Seen: a person's
+"unread" stays theirs) and moved out of the watched folder only when the caller
+says so, after its database commit: UID MOVE, else COPY + UID EXPUNGE, else a
+keyword flag so that at least the next pass knows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+from collections.abc import Iterator
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from config.errors import SaisineError
+from config.settings import Folders, Server
+
+log = logging.getLogger("saisine.ingest")
+
+PROCESSED_FLAG = b"$SaisineDone"
+FETCH_BATCH = 50
+
+
+class MailboxError(SaisineError):
+    """The mailbox cannot be reached or refused a command."""
+
+
+class Mailbox:
+    def __init__(self, server: Server, folders: Folders) -> None:
+        self.server = server
+        self.folders = folders
+        self.client: IMAPClient | None = None
+        self.uidvalidity = 0
+
+    # -- connection ------------------------------------------------------------
+    def __enter__(self) -> Mailbox:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        server = self.server
+        context = ssl.create_default_context(cafile=str(server.ca_file) if server.ca_file else None)
+        where = f"imap {server.host}:{server.port}"
+        try:
+            client = IMAPClient(server.host, port=server.port, ssl=server.security == "tls",
+                                ssl_context=context, timeout=server.timeout)
+            if server.security == "starttls":
+                client.starttls(context)
+            client.login(server.username, server.password.get_secret_value())
+            for folder in (self.folders.processed, self.folders.quarantine):
+                if not client.folder_exists(folder):
+                    client.create_folder(folder)
+            selected = client.select_folder(self.folders.inbox)
+        except (TimeoutError, IMAPClientError, OSError, ssl.SSLError) as err:
+            raise MailboxError(f"{where}: {type(err).__name__}: {err}") from err
+        self.client = client
+        self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        log.info("connected to %s (%s)", where, self.folders.inbox)
+
+    def close(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(IMAPClientError, OSError):
+                self.client.logout()
+            self.client = None
+
+    def _client(self) -> IMAPClient:
+        if self.client is None:
+            raise MailboxError("imap: not connected")
+        return self.client
+
+    # -- reading -----------------------------------------------------------------
+    def waiting(self) -> list[int]:
+        """UIDs still in the watched folder and not flagged as done, oldest first."""
+        try:
+            return sorted(self._client().search(["NOT", "KEYWORD", PROCESSED_FLAG.decode()]))
+        except (IMAPClientError, OSError) as err:
+            raise MailboxError(f"imap: search failed ({err})") from err
+
+    def fetch(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
+        """(uid, raw message) without touching \\Seen; memory bounded by the batch."""
+        client = self._client()
+        for start in range(0, len(uids), FETCH_BATCH):
+            batch = uids[start:start + FETCH_BATCH]
+            try:
+                answer = client.fetch(batch, ["BODY.PEEK[]"])
+            except (IMAPClientError, OSError) as err:
+                raise MailboxError(f"imap: fetch failed ({err})") from err
+            for uid in batch:
+                data = answer.get(uid, {})
+                raw = data.get(b"BODY[]")
+                if raw is not None:  # deleted by a person since the search: nothing to do
+                    yield uid, raw
+
+    # -- after the commit -------------------------------------------------------------
+    def move(self, uid: int, folder: str) -> None:
+        client = self._client()
+        try:
+            if client.has_capability("MOVE"):
+                client.move([uid], folder)
+            elif client.has_capability("UIDPLUS"):
+                client.copy([uid], folder)
+                client.delete_messages([uid])
+                client.uid_expunge([uid])
+            else:
+                client.add_flags([uid], [PROCESSED_FLAG])
+        except (IMAPClientError, OSError) as err:
+            raise MailboxError(f"imap: cannot move message {uid} to {folder} ({err})") from err

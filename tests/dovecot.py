@@ -1,0 +1,158 @@
+"""A private Dovecot IMAP server for the tests: own config, loopback, TLS with a test CA.
+
+Follows ../shared/notes/mail-servers-for-tests.md: own base_dir and state_dir, mail
+access as an unprivileged user when run as root, no anvil penalty after a failed
+login, output to a file (never a pipe), seeding with doveadm.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+USER, PASSWORD = "pole", "test-password-not-secret"
+
+
+@dataclass
+class Dovecot:
+    root: Path
+    port: int  # plain IMAP (loopback only)
+    tls_port: int  # IMAPS
+    ca_file: Path
+    process: subprocess.Popen
+
+    @property
+    def config(self) -> Path:
+        return self.root / "dovecot.conf"
+
+    def doveadm(self, *args: str, data: bytes | None = None) -> str:
+        done = subprocess.run(["doveadm", "-c", str(self.config), *args], input=data,
+                              capture_output=True, timeout=30)
+        if done.returncode != 0:
+            raise RuntimeError(f"doveadm {' '.join(args)}: {done.stderr.decode()}")
+        return done.stdout.decode()
+
+    def deliver(self, raw: bytes, folder: str = "INBOX") -> None:
+        self.doveadm("save", "-u", USER, "-m", folder, data=raw)
+
+    def uids(self, folder: str) -> list[int]:
+        out = self.doveadm("search", "-u", USER, "mailbox", folder, "ALL")
+        return [int(line.split()[1]) for line in out.splitlines() if line.strip()]
+
+    def set_uidvalidity(self, value: int, folder: str = "INBOX") -> None:
+        self.doveadm("mailbox", "update", "--uid-validity", str(value), "-u", USER, folder)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(root: Path) -> Dovecot:
+    if shutil.which("dovecot") is None:
+        raise RuntimeError("Dovecot is not installed (apt-get install dovecot-imapd); "
+                           "`make test` installs it")
+    root.mkdir(parents=True, exist_ok=True)
+    mail = root / "mail"
+    mail.mkdir(exist_ok=True)
+    cert, key = root / "cert.pem", root / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+    if os.geteuid() == 0:
+        # As root, mail access must run as an unprivileged user.
+        run_user, run_group = "nobody", "nogroup"
+        internal, login = "dovecot", "dovenull"
+        uid = pwd.getpwnam("nobody").pw_uid
+        for path in (root, mail):
+            os.chown(path, uid, -1)
+        chroot = ""
+    else:
+        run_user = run_group = internal = login = pwd.getpwuid(os.geteuid()).pw_name
+        chroot = "chroot ="
+    port, tls_port = _free_port(), _free_port()
+    (root / "dovecot.conf").write_text(f"""
+instance_name = saisine-test-{port}
+base_dir = {root}/run
+state_dir = {root}/state
+listen = 127.0.0.1
+protocols = imap
+log_path = {root}/dovecot.log
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{mail}/%u:LAYOUT=fs
+mail_uid = {run_user}
+mail_gid = {run_group}
+default_internal_user = {internal}
+default_login_user = {login}
+mailbox_idle_check_interval = 1 secs
+passdb {{
+  driver = passwd-file
+  args = {root}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = {root}/users
+  default_fields = uid={run_user} gid={run_group} home={mail}/%u
+}}
+service imap-login {{
+  {chroot}
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service auth {{
+  {chroot}
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+""")
+    # The master keeps its output open: a file, never a pipe (a pipe would hang us).
+    with open(root / "master.out", "wb") as log:
+        process = subprocess.Popen(["dovecot", "-F", "-c", str(root / "dovecot.conf")],
+                                   stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError as err:
+            if process.poll() is not None:
+                raise RuntimeError(f"dovecot exited: {(root / 'master.out').read_text()}") \
+                    from err
+            time.sleep(0.05)
+    else:
+        process.kill()
+        raise RuntimeError("dovecot did not start within 15 s")
+    return Dovecot(root, port, tls_port, cert, process)

@@ -1,0 +1,99 @@
+"""One worker pass against real servers: Dovecot (IMAPS, certificate checked), aiosmtpd,
+and the database (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from imapclient import IMAPClient
+from pydantic import SecretStr
+from sqlmodel import select
+
+from config.settings import Circonscription, Folders, Server, Settings, Storage
+from ingest.mailbox import Mailbox, MailboxError
+from storage.db import session_scope
+from storage.models import ProcessedMessage, Request
+from tests import dovecot as dv
+from tests.mail import URGENT, fiche_mail, message
+from worker.pipeline import Services
+from worker.run import run_once
+
+FOLDERS = Folders(processed="Saisine/Traités", quarantine="Saisine/À vérifier")
+
+
+def settings_for(tmp_path, dovecot, smtp_port) -> Settings:
+    return Settings(
+        circonscription=Circonscription(name="Circonscription de Voiron",
+                                        alert_to=["ien.voiron@ac-grenoble.fr"],
+                                        sender="pole.ressource@circo-test.fr"),
+        storage=Storage(data_dir=tmp_path / "data"), folders=FOLDERS,
+        imap=Server(host="127.0.0.1", port=dovecot.tls_port, security="tls",
+                    username=dv.USER, password=dv.PASSWORD, ca_file=dovecot.ca_file),
+        smtp=Server(host="127.0.0.1", port=smtp_port, security="none"))
+
+
+def one_pass(settings, engine, sandbox):
+    with Mailbox(settings.imap, settings.folders) as mailbox:
+        return run_once(Services(settings, engine, sandbox), mailbox)
+
+
+def flags(dovecot, folder):
+    client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False, timeout=10)
+    client.login(dv.USER, dv.PASSWORD)
+    client.select_folder(folder, readonly=True)
+    found = client.get_flags(client.search("ALL"))
+    client.logout()
+    return found
+
+
+def test_a_pass_reads_routes_stores_answers_and_files_the_mail(
+        engine, sandbox, tmp_path, dovecot, smtp_server):
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    dovecot.deliver(fiche_mail().as_bytes())
+    dovecot.deliver(fiche_mail(URGENT, subject="Fiche urgente").as_bytes())
+    dovecot.deliver(message(subject="Réponse automatique : absent", Auto_Submitted="auto-replied")
+                    .as_bytes())
+    dovecot.deliver(fiche_mail(sender="inconnu@gmail.com").as_bytes())
+
+    result = one_pass(settings, engine, sandbox)
+
+    assert result.outcomes == {"accepted": 2, "machine": 1, "quarantined": 1}
+    assert result.references == ["PR-2026-0001", "PR-2026-0002"] and result.sent == 3
+    assert sorted(to[0] for to, _ in smtp_server.messages) == [
+        "ce.0381234x@ac-grenoble.fr", "ce.0381234x@ac-grenoble.fr", "ien.voiron@ac-grenoble.fr"]
+    assert dovecot.uids("INBOX") == []
+    assert len(dovecot.uids(FOLDERS.processed)) == 3
+    assert len(dovecot.uids(FOLDERS.quarantine)) == 1
+    # Read with BODY.PEEK: the messages stay unread for the people who use the mailbox.
+    assert all(b"\\Seen" not in f for f in flags(dovecot, FOLDERS.processed).values())
+    with session_scope(engine) as s:
+        assert all(m.moved_at for m in s.exec(select(ProcessedMessage)))
+
+
+def test_nothing_is_processed_twice(engine, sandbox, tmp_path, dovecot, smtp_server):
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    raw = fiche_mail().as_bytes()
+    dovecot.deliver(raw)
+    one_pass(settings, engine, sandbox)
+    assert one_pass(settings, engine, sandbox).outcomes == {}
+    # A person drags the message back into the inbox, and the inbox's UIDVALIDITY changes.
+    dovecot.deliver(raw)
+    dovecot.set_uidvalidity(12345)
+    again = one_pass(settings, engine, sandbox)
+    assert again.outcomes == {"seen": 1} and again.sent == 0
+    with session_scope(engine) as s:
+        assert len(list(s.exec(select(Request)))) == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_wrong_password_is_a_clear_error(tmp_path, dovecot):
+    settings = settings_for(tmp_path, dovecot, 25)
+    bad = settings.imap.model_copy(update={"password": SecretStr("wrong")})
+    with pytest.raises(MailboxError, match="imap 127.0.0.1"):
+        Mailbox(bad, FOLDERS).connect()
+
+
+def test_untrusted_certificate_is_refused(tmp_path, dovecot):
+    settings = settings_for(tmp_path, dovecot, 25)
+    untrusted = settings.imap.model_copy(update={"ca_file": None})
+    with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+        Mailbox(untrusted, FOLDERS).connect()

@@ -1,0 +1,73 @@
+"""One pass over the mailbox: every waiting email through the pipeline, moved out only
+after its commit, then the outbox flushed. The scheduler (`saisine run`) repeats it."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest.mailbox import Mailbox
+from notify import sender
+from storage import repo
+from storage.db import StorageError, session_scope
+from storage.models import utcnow
+from worker.pipeline import Services, process
+
+log = logging.getLogger("saisine.worker")
+
+# Outcomes whose email leaves for the quarantine folder, where a person looks.
+TO_QUARANTINE = {"quarantined", "no_fiche"}
+
+
+@dataclass
+class Pass:
+    outcomes: Counter = field(default_factory=Counter)
+    references: list[str] = field(default_factory=list)
+    sent: int = 0
+    send_failures: int = 0
+
+
+def run_once(services: Services, mailbox: Mailbox) -> Pass:
+    result = Pass()
+    folders = services.settings.folders
+    for uid, raw in mailbox.fetch(mailbox.waiting()):
+        try:
+            journey = process(raw, folders.inbox, mailbox.uidvalidity, uid, services)
+            outcome = journey.outcome
+            result.references.extend(journey.references)
+        except StorageError:
+            raise  # without the database nothing can be recorded: stop, retry the pass later
+        except Exception as err:  # a bug on one email must not stop the others
+            outcome = "quarantined"
+            _record_crash(services, mailbox, uid, raw, err)
+        mailbox.move(uid, folders.quarantine if outcome in TO_QUARANTINE else folders.processed)
+        _mark_moved(services, mailbox, uid)
+        result.outcomes[outcome] += 1
+        log.info("message %s: %s", uid, outcome)
+    result.sent, result.send_failures = sender.flush(services.engine, services.settings)
+    return result
+
+
+def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
+                  err: Exception) -> None:
+    import hashlib
+
+    log.error("message %s could not be handled (%s); quarantined", uid, type(err).__name__)
+    with session_scope(services.engine) as session:
+        if repo.find_processed(session, services.settings.folders.inbox, mailbox.uidvalidity,
+                               uid) is None:
+            repo.record_processed(session, mailbox=services.settings.folders.inbox,
+                                  uidvalidity=mailbox.uidvalidity, uid=uid,
+                                  content_hash=hashlib.sha256(raw).hexdigest(),
+                                  outcome="quarantined",
+                                  reason=f"internal error: {type(err).__name__}")
+
+
+def _mark_moved(services: Services, mailbox: Mailbox, uid: int) -> None:
+    with session_scope(services.engine) as session:
+        record = repo.find_processed(session, services.settings.folders.inbox,
+                                     mailbox.uidvalidity, uid)
+        if record is not None:
+            record.moved_at = utcnow()
+            session.add(record)
