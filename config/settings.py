@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     imap: Server = Server(port=993, security="tls")
     folders: Folders = Folders()
     storage: Storage = Storage()
+    poll_seconds: int = Field(120, ge=5)  # how often the worker looks at the mailbox
     # Attached pictures smaller than this are logos and signatures, not scanned fiches.
     min_scan_bytes: int = 40_000
     libreoffice: str = "soffice"

@@ -97,3 +97,50 @@ def test_untrusted_certificate_is_refused(tmp_path, dovecot):
     untrusted = settings.imap.model_copy(update={"ca_file": None})
     with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
         Mailbox(untrusted, FOLDERS).connect()
+
+
+def test_saisine_run_once_from_the_command_line(tmp_path, dovecot, smtp_server):
+    import os
+    import subprocess
+    import sys
+
+    from worker.service import single_worker
+
+    data = tmp_path / "data"
+    config = tmp_path / "saisine.toml"
+    config.write_text(f"""
+[circonscription]
+name = "Circonscription de Voiron"
+sender = "pole.ressource@circo-test.fr"
+alert_to = ["ien.voiron@ac-grenoble.fr"]
+[storage]
+data_dir = "{data}"
+[imap]
+host = "127.0.0.1"
+port = {dovecot.tls_port}
+security = "tls"
+username = "{dv.USER}"
+ca_file = "{dovecot.ca_file}"
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "none"
+""")
+    env = {**os.environ, "SAISINE_IMAP__PASSWORD": dv.PASSWORD}
+
+    def saisine(*args):
+        return subprocess.run([sys.executable, "-m", "worker.cli", "--config", str(config), *args],
+                              capture_output=True, text=True, timeout=120, env=env)
+
+    dovecot.deliver(fiche_mail(URGENT).as_bytes())
+    first = saisine("run", "--once")
+    assert first.returncode == 0, first.stderr
+    assert "accepted: 1" in first.stdout and "PR-2026-0001" in first.stdout
+    assert "mail sent: 2" in first.stdout
+    assert "nothing new" in saisine("run", "--once").stdout
+    assert len(smtp_server.messages) == 2
+    # Personal data stays out of the log: no pupil name in what the worker printed.
+    assert "ROUX" not in first.stdout + first.stderr
+    with single_worker(data):
+        locked = saisine("run", "--once")
+    assert locked.returncode == 2 and "another worker already runs" in locked.stderr

@@ -149,6 +149,31 @@ def fiche(
 
 
 @app.command()
+def run(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+) -> None:
+    """Watch the mailbox: read each email, store requests, send acknowledgements and alerts."""
+    import logging
+
+    from worker.service import one_pass, serve, services, single_worker
+
+    settings: Settings = ctx.obj
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        if not once:
+            serve(settings)
+            return
+        with single_worker(settings.storage.data_dir), services(settings) as svc:
+            result = one_pass(svc)
+    except SaisineError as err:
+        raise _fail(err) from None
+    outcomes = ", ".join(f"{k}: {v}" for k, v in sorted(result.outcomes.items())) or "nothing new"
+    print(f"emails: {outcomes}; requests: {', '.join(result.references) or '-'}; "
+          f"mail sent: {result.sent}, to retry: {result.send_failures}")
+
+
+@app.command()
 def demo(ctx: typer.Context) -> None:
     """Read the bundled sample fiches (invented data) and show what was extracted."""
     settings: Settings = ctx.obj
