@@ -87,9 +87,11 @@ def test_the_same_email_twice_or_after_a_uidvalidity_change_is_processed_once(se
 
 
 def test_the_same_fiche_in_another_email_is_a_duplicate(services):
+    # The same file sent again (a DOCX written twice differs by its timestamps).
+    fiche = [("fiche.docx", write_fiche("docx", FICHE), DOCX)]
     box = Mailbox()
-    box.deliver(services, fiche_mail())
-    again = box.deliver(services, fiche_mail(subject="Fiche (renvoi)"))
+    box.deliver(services, message(attachments=fiche))
+    again = box.deliver(services, message(subject="Fiche (renvoi)", attachments=fiche))
     assert again.outcome == "duplicate"
     assert len(rows(services, Request)) == 1 and len(rows(services, Outbox)) == 1
 
