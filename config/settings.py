@@ -102,7 +102,9 @@ class Settings(BaseSettings):
     imap: Server = Server(port=993, security="tls")
     folders: Folders = Folders()
     storage: Storage = Storage()
-    poll_seconds: int = Field(120, ge=5)  # how often the worker looks at the mailbox
+    # IDLE wakes the worker at once; this poll is the safety net when IDLE misses mail.
+    poll_seconds: int = Field(180, ge=1)
+    flush_seconds: int = Field(60, ge=1)  # how often the outbox is retried
     # Attached pictures smaller than this are logos and signatures, not scanned fiches.
     min_scan_bytes: int = 40_000
     libreoffice: str = "soffice"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
+import time
 from collections.abc import Iterator
 
 from imapclient import IMAPClient
@@ -23,6 +24,8 @@ log = logging.getLogger("saisine.ingest")
 
 PROCESSED_FLAG = b"$SaisineDone"
 FETCH_BATCH = 50
+# RFC 2177: servers may drop an IDLE after 30 minutes; re-issue it well before.
+IDLE_MAX_SECONDS = 25 * 60
 
 
 class MailboxError(SaisineError):
@@ -97,6 +100,24 @@ class Mailbox:
                 raw = data.get(b"BODY[]")
                 if raw is not None:  # deleted by a person since the search: nothing to do
                     yield uid, raw
+
+    def wait_for_mail(self, timeout: float) -> bool:
+        """Block until the server announces new mail (IDLE) or `timeout` seconds pass.
+        True when something arrived; without IDLE, sleeps and says True (poll)."""
+        client = self._client()
+        timeout = min(timeout, IDLE_MAX_SECONDS)
+        try:
+            if not client.has_capability("IDLE"):
+                time.sleep(timeout)
+                return True
+            client.idle()
+            try:
+                responses = client.idle_check(timeout=timeout)
+            finally:
+                client.idle_done()
+        except (IMAPClientError, OSError) as err:
+            raise MailboxError(f"imap: connection lost while waiting ({err})") from err
+        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
 
     # -- after the commit -------------------------------------------------------------
     def move(self, uid: int, folder: str) -> None:

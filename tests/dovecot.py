@@ -48,6 +48,18 @@ class Dovecot:
     def set_uidvalidity(self, value: int, folder: str = "INBOX") -> None:
         self.doveadm("mailbox", "update", "--uid-validity", str(value), "-u", USER, folder)
 
+    def kick(self) -> None:
+        """Cut every open session of the test user, as a dropped connection would."""
+        self.doveadm("kick", USER)
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports: every client connection is cut."""
+        self.stop()
+        with open(self.root / "master.out", "ab") as log:
+            self.process = subprocess.Popen(["dovecot", "-F", "-c", str(self.config)],
+                                            stdout=log, stderr=subprocess.STDOUT)
+        _wait_for_port(self.port, self.process, self.root)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -142,17 +154,20 @@ namespace inbox {{
     with open(root / "master.out", "wb") as log:
         process = subprocess.Popen(["dovecot", "-F", "-c", str(root / "dovecot.conf")],
                                    stdout=log, stderr=subprocess.STDOUT)
+    _wait_for_port(port, process, root)
+    return Dovecot(root, port, tls_port, cert, process)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, root: Path) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
+            return
         except OSError as err:
             if process.poll() is not None:
                 raise RuntimeError(f"dovecot exited: {(root / 'master.out').read_text()}") \
                     from err
             time.sleep(0.05)
-    else:
-        process.kill()
-        raise RuntimeError("dovecot did not start within 15 s")
-    return Dovecot(root, port, tls_port, cert, process)
+    process.kill()
+    raise RuntimeError("dovecot did not start within 15 s")

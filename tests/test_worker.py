@@ -14,8 +14,8 @@ from storage.db import session_scope
 from storage.models import ProcessedMessage, Request
 from tests import dovecot as dv
 from tests.mail import URGENT, fiche_mail, message
+from worker import service
 from worker.pipeline import Services
-from worker.run import run_once
 
 FOLDERS = Folders(processed="Saisine/Traités", quarantine="Saisine/À vérifier")
 
@@ -32,8 +32,7 @@ def settings_for(tmp_path, dovecot, smtp_port) -> Settings:
 
 
 def one_pass(settings, engine, sandbox):
-    with Mailbox(settings.imap, settings.folders) as mailbox:
-        return run_once(Services(settings, engine, sandbox), mailbox)
+    return service.one_pass(Services(settings, engine, sandbox))
 
 
 def flags(dovecot, folder):

@@ -1,5 +1,5 @@
-"""One pass over the mailbox: every waiting email through the pipeline, moved out only
-after its commit, then the outbox flushed. The scheduler (`saisine run`) repeats it."""
+"""One pass over the mailbox: every waiting email through the pipeline, each moved out
+only after its commit. `worker.service` repeats passes and flushes the outbox."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.mailbox import Mailbox
-from notify import sender
 from storage import repo
 from storage.db import StorageError, session_scope
 from storage.models import utcnow
@@ -45,7 +44,6 @@ def run_once(services: Services, mailbox: Mailbox) -> Pass:
         _mark_moved(services, mailbox, uid)
         result.outcomes[outcome] += 1
         log.info("message %s: %s", uid, outcome)
-    result.sent, result.send_failures = sender.flush(services.engine, services.settings)
     return result
 
 

@@ -1,7 +1,11 @@
-"""The long-running worker: one at a time (a lock), passes on a schedule (APScheduler).
+"""The long-running worker: one at a time (a lock), woken by IDLE, with a poll as a
+safety net and a scheduled outbox flush (APScheduler).
 
-Each pass opens the mailbox, handles what waits and flushes the outbox; a pass that
-fails (mail server or database away) is logged and the next one tries again.
+The main thread keeps the IMAP connection: a pass, then IDLE until the server
+announces mail or `poll_seconds` pass, then a pass again. A lost connection is
+re-opened with a growing delay, and the first pass after it catches up on what
+arrived meanwhile. The outbox is flushed after each pass and every
+`flush_seconds`, never twice at once (a lock), so no mail is sent twice.
 """
 
 from __future__ import annotations
@@ -9,22 +13,24 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC
 from pathlib import Path
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from config.errors import SaisineError
 from config.settings import Settings
 from ingest.mailbox import Mailbox
+from notify import sender
 from parsers.sandbox import Sandbox
 from storage.db import make_engine, migrate
 from worker.pipeline import Services
 from worker.run import Pass, run_once
 
 log = logging.getLogger("saisine.worker")
+BACKOFF = (1, 2, 5, 15, 30, 60, 120, 300)  # seconds before reconnecting; the last repeats
 
 
 class WorkerLocked(SaisineError):
@@ -34,8 +40,7 @@ class WorkerLocked(SaisineError):
 @contextmanager
 def single_worker(data_dir: Path) -> Iterator[None]:
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = data_dir / "worker.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(data_dir / "worker.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -57,35 +62,71 @@ def services(settings: Settings) -> Iterator[Services]:
             engine.dispose()
 
 
+class Worker:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.flush_lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def flush(self) -> tuple[int, int]:
+        with self.flush_lock:
+            try:
+                return sender.flush(self.svc.engine, self.svc.settings)
+            except SaisineError as err:  # the database away: the next flush retries
+                log.warning("outbox flush failed: %s", err)
+                return 0, 0
+
+    def one_pass(self, mailbox: Mailbox) -> Pass:
+        result = run_once(self.svc, mailbox)
+        result.sent, result.send_failures = self.flush()
+        if result.outcomes or result.sent:
+            log.info("pass: %s, %d mail sent", dict(result.outcomes), result.sent)
+        return result
+
+    def watch(self) -> None:
+        """Pass, IDLE, pass... until `stopping` is set; reconnect with backoff on errors."""
+        settings = self.svc.settings
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                with Mailbox(settings.imap, settings.folders) as mailbox:
+                    failures = 0
+                    self.one_pass(mailbox)  # catches up on what arrived while away
+                    while not self.stopping.is_set():
+                        mailbox.wait_for_mail(settings.poll_seconds)
+                        self.one_pass(mailbox)
+            except SaisineError as err:
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                log.warning("%s; reconnecting in %d s", err, delay)
+                self.stopping.wait(delay)
+
+
 def one_pass(svc: Services) -> Pass:
+    """`saisine run --once`."""
     with Mailbox(svc.settings.imap, svc.settings.folders) as mailbox:
-        return run_once(svc, mailbox)
+        return Worker(svc).one_pass(mailbox)
 
 
 def serve(settings: Settings) -> None:
-    """Run passes every `poll_seconds` until stopped (Ctrl-C or SIGTERM)."""
+    """Run until stopped (Ctrl-C or SIGTERM)."""
+    import signal
+
     with single_worker(settings.storage.data_dir), services(settings) as svc:
-        scheduler = BlockingScheduler(timezone="UTC")
-
-        def job() -> None:
-            try:
-                result = one_pass(svc)
-            except SaisineError as err:
-                log.warning("pass failed, will retry: %s", err)
-                return
-            if result.outcomes or result.sent:
-                log.info("pass: %s, %d mail sent", dict(result.outcomes), result.sent)
-
-        scheduler.add_job(job, "interval", seconds=settings.poll_seconds, max_instances=1,
-                          coalesce=True, next_run_time=_now())
-        log.info("worker started; a pass every %d s", settings.poll_seconds)
+        worker = Worker(svc)
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(worker.flush, "interval", seconds=settings.flush_seconds,
+                          max_instances=1, coalesce=True)
+        scheduler.start()
+        # SIGTERM stops like Ctrl-C: it must interrupt a blocking IDLE, not wait it out.
+        # Whatever was not committed is simply handled again by the next worker.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        log.info("worker started (IDLE, poll every %d s)", settings.poll_seconds)
         try:
-            scheduler.start()
-        except (KeyboardInterrupt, SystemExit):
+            worker.watch()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.stopping.set()
+            scheduler.shutdown(wait=True)
             log.info("worker stopped")
-
-
-def _now():  # noqa: ANN202 (a datetime, for APScheduler's first run)
-    from datetime import datetime
-
-    return datetime.now(UTC)

@@ -1,0 +1,96 @@
+"""The long-running worker as a process: IDLE wakes it within seconds, it survives the
+IMAP server restarting under it, and it stops promptly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from config.settings import Folders
+from ingest.mailbox import Mailbox
+from tests import dovecot as dv
+from tests.mail import URGENT, fiche_mail
+from tests.test_worker import settings_for
+
+
+def wait_until(condition, seconds: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"not within {seconds} s")
+
+
+def test_idle_wakes_up_when_mail_arrives(tmp_path, dovecot):
+    settings = settings_for(tmp_path, dovecot, 25)
+    woke: list[float] = []
+    with Mailbox(settings.imap, Folders()) as mailbox:
+        def deliver_soon():
+            time.sleep(0.5)
+            dovecot.deliver(fiche_mail().as_bytes())
+
+        threading.Thread(target=deliver_soon).start()
+        started = time.monotonic()
+        assert mailbox.wait_for_mail(20) is True
+        woke.append(time.monotonic() - started)
+    assert woke[0] < 5
+
+
+def test_worker_alerts_within_seconds_survives_a_server_restart_and_stops(
+        tmp_path, dovecot, smtp_server):
+    data = tmp_path / "data"
+    config = tmp_path / "saisine.toml"
+    config.write_text(f"""
+poll_seconds = 120
+flush_seconds = 60
+[circonscription]
+sender = "pole.ressource@circo-test.fr"
+alert_to = ["ien.voiron@ac-grenoble.fr"]
+[storage]
+data_dir = "{data}"
+[imap]
+host = "127.0.0.1"
+port = {dovecot.tls_port}
+security = "tls"
+username = "{dv.USER}"
+ca_file = "{dovecot.ca_file}"
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "none"
+""")
+    env = {**os.environ, "SAISINE_IMAP__PASSWORD": dv.PASSWORD}
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
+                                   "run"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_until(lambda: (data / "saisine.db").exists(), 30)
+        time.sleep(1.5)  # connected and idling
+        dovecot.deliver(fiche_mail(URGENT).as_bytes())
+        alerted = wait_until(lambda: any(to == ["ien.voiron@ac-grenoble.fr"]
+                                         for to, _ in smtp_server.messages), 20)
+        assert alerted < 10
+
+        dovecot.kick()  # the worker's IMAP connection is cut mid-IDLE...
+        dovecot.restart()  # ...and the server restarts
+        dovecot.deliver(fiche_mail({**URGENT, "eleve_nom": "GIRARD"}).as_bytes())
+        wait_until(lambda: sum(to == ["ien.voiron@ac-grenoble.fr"]
+                               for to, _ in smtp_server.messages) == 2, 40)
+        assert dovecot.uids("INBOX") == []
+
+        stopping = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(15) == 0 or worker.returncode in (0, 130)
+        assert time.monotonic() - stopping < 15
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    output = (tmp_path / "worker.log").read_text()
+    assert "reconnecting" in output and "Traceback" not in output
+    assert "ROUX" not in output and "GIRARD" not in output  # no pupil data in logs
