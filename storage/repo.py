@@ -160,3 +160,28 @@ def audit(session: Session, event: str, reference: str | None = None,
           detail: str | None = None) -> None:
     session.add(AuditEvent(event=event, reference=reference, detail=(detail or None) and
                            detail[:500]))
+
+
+# --- reading, for people ----------------------------------------------------------------
+
+def list_requests(session: Session, limit: int = 200) -> list[Request]:
+    return list(session.exec(select(Request).order_by(Request.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def files_of(session: Session, request: Request) -> list[StoredFile]:
+    return list(session.exec(select(StoredFile).where(StoredFile.request_id == request.id)
+                             .order_by(StoredFile.id)))
+
+
+def quarantined(session: Session, limit: int = 200) -> list[ProcessedMessage]:
+    return list(session.exec(select(ProcessedMessage).where(
+        ProcessedMessage.outcome.in_(("quarantined", "no_fiche")))  # type: ignore[attr-defined]
+        .order_by(ProcessedMessage.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def forget(session: Session, record_id: int) -> ProcessedMessage | None:
+    """Forget a processed-message record, so that the email is read again (replay)."""
+    record = session.get(ProcessedMessage, record_id)
+    if record is not None:
+        session.delete(record)
+    return record

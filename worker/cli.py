@@ -173,6 +173,120 @@ def run(
           f"mail sent: {result.sent}, to retry: {result.send_failures}")
 
 
+def _engine(settings: Settings):
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(settings.storage.url())
+    migrate(engine)
+    return engine
+
+
+@app.command()
+def requests(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, for other tools.")] = False,
+) -> None:
+    """List the requests, newest first."""
+    from storage import repo
+    from storage.db import session_scope
+
+    settings: Settings = ctx.obj
+    try:
+        with session_scope(_engine(settings)) as session:
+            found = repo.list_requests(session)
+    except SaisineError as err:
+        raise _fail(err) from None
+    if as_json:
+        for r in found:
+            print(json.dumps({"reference": r.reference, "created_at": r.created_at.isoformat(),
+                              "school": r.school_name, "commune": r.school_commune,
+                              "urgent": r.urgent, "needs_review": r.needs_review,
+                              "status": r.status, "missing": r.missing, "fields": r.fields},
+                             ensure_ascii=False))
+        return
+    table = Table("référence", "reçue le", "école", "commune", "motifs", "urgent", "à relire")
+    for r in found:
+        table.add_row(r.reference, f"{r.created_at:%d/%m/%Y %H:%M}", r.school_name or "?",
+                      r.school_commune or "?", ", ".join(r.fields.get("motifs") or []),
+                      "oui" if r.urgent else "", "oui" if r.needs_review else "")
+    Console().print(table)
+
+
+@app.command()
+def show(ctx: typer.Context, reference: str) -> None:
+    """Everything read for one request, and its files."""
+    from storage import repo
+    from storage.db import session_scope
+
+    settings: Settings = ctx.obj
+    try:
+        with session_scope(_engine(settings)) as session:
+            request = repo.find_request(session, reference.strip().upper())
+            if request is None:
+                raise SaisineError(f"show: no request {reference}")
+            files = repo.files_of(session, request)
+    except SaisineError as err:
+        raise _fail(err) from None
+    console = Console()
+    console.print(f"[bold]{request.reference}[/bold]  reçue le {request.created_at:%d/%m/%Y %H:%M}"
+                  f"  de {request.sender}  ({request.method})")
+    table = Table("champ", "valeur")
+    for key, value in request.fields.items():
+        if value not in (None, []):
+            table.add_row(key, value if isinstance(value, str) else json.dumps(value,
+                                                                               ensure_ascii=False))
+    console.print(table)
+    console.print(f"manque : {', '.join(request.missing) or '-'}   "
+                  f"avertissements : {'; '.join(request.warnings) or '-'}")
+    for f in files:
+        console.print(f"fichier : {f.name} ({f.size} octets) "
+                      f"{repo.file_path(settings.storage.data_dir, f.sha256)}")
+
+
+@app.command()
+def quarantine(
+    ctx: typer.Context,
+    replay: Annotated[Optional[int], typer.Option(
+        help="Forget record N so that its email is read again at the next pass "
+             "(move the email back to the inbox first).")] = None,
+) -> None:
+    """Emails set aside for a person (not allowed, unreadable, no fiche), with the reason."""
+    from storage import repo
+    from storage.db import session_scope
+
+    settings: Settings = ctx.obj
+    try:
+        with session_scope(_engine(settings)) as session:
+            if replay is not None:
+                record = repo.forget(session, replay)
+                if record is None or record.outcome not in ("quarantined", "no_fiche"):
+                    raise SaisineError(f"quarantine: no quarantined record {replay}")
+                repo.audit(session, "email.replay", None, f"record {replay}")
+                print(f"record {replay} forgotten: move the email back to "
+                      f"{settings.folders.inbox} and it will be read again")
+                return
+            found = repo.quarantined(session)
+    except SaisineError as err:
+        raise _fail(err) from None
+    table = Table("n°", "le", "issue", "raison")
+    for m in found:
+        table.add_row(str(m.id), f"{m.processed_at:%d/%m/%Y %H:%M}", m.outcome, m.reason or "")
+    Console().print(table)
+
+
+@app.command()
+def init(
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("saisine.toml"),
+) -> None:
+    """Write a commented example settings file to start from."""
+    if output.exists():
+        raise _fail(SaisineError(f"init: {output} exists; not overwritten"))
+    example = resources.files("config").joinpath("saisine.example.toml").read_text("utf-8")
+    output.write_text(example, encoding="utf-8")
+    print(f"wrote {output}: edit it, then set SAISINE_IMAP__PASSWORD and "
+          f"SAISINE_SMTP__PASSWORD in the environment", file=sys.stderr)
+
+
 @app.command()
 def demo(ctx: typer.Context) -> None:
     """Read the bundled sample fiches (invented data) and show what was extracted."""
