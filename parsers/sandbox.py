@@ -14,7 +14,9 @@ failure and recycled every `RECYCLE_AFTER` files so nothing accumulates.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import resource
 import signal
 from multiprocessing.connection import Connection
@@ -46,7 +48,23 @@ def _run(data: bytes, ctx: ParseContext) -> tuple[str, Any]:
                          f"{ctx.where}: unreadable file ({type(err).__name__}: {err})"[:300])
 
 
-def _serve(conn: Connection, settings: Settings) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A parent killed with SIGKILL must not leave its parsing child behind (holding the
+    worker's lock and the pipe): ask Linux to kill the child when the parent dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the closed pipe still ends the child
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _serve(conn: Connection, parent_end: Connection, parent: int, settings: Settings) -> None:
+    # The fork gave us the parent's end of the pipe too: without closing it, we would never
+    # see the pipe close when the parent dies.
+    parent_end.close()
+    _die_with_parent(parent)
     memory = settings.limits.memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     # The parent owns Ctrl-C; the child just dies with it.
@@ -80,8 +98,9 @@ class Sandbox:
     def _start(self) -> Connection:
         mp = multiprocessing.get_context("fork")
         parent_end, child_end = mp.Pipe()
-        self._child = mp.Process(target=_serve, args=(child_end, self.settings), daemon=True,
-                                 name="saisine-parser")
+        self._child = mp.Process(target=_serve,
+                                 args=(child_end, parent_end, os.getpid(), self.settings),
+                                 daemon=True, name="saisine-parser")
         self._child.start()
         child_end.close()
         self._conn = parent_end
