@@ -171,3 +171,33 @@ def _wait_for_port(port: int, process: subprocess.Popen, root: Path) -> None:
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("dovecot did not start within 15 s")
+
+
+def worker_config(path: Path, dovecot: Dovecot, smtp_port: int, data_dir: Path,
+                  allowed: tuple[str, ...] = ("ac-grenoble.fr",), top: str = "") -> Path:
+    """A settings file for a worker process using this Dovecot and a loopback SMTP server;
+    the password goes in the environment (`worker_env`)."""
+    domains = ", ".join(f'"{d}"' for d in allowed)
+    path.write_text(f"""{top}
+[circonscription]
+sender = "pole.ressource@circo-test.fr"
+alert_to = ["ien.voiron@ac-grenoble.fr"]
+allowed_domains = [{domains}]
+[storage]
+data_dir = "{data_dir}"
+[imap]
+host = "127.0.0.1"
+port = {dovecot.tls_port}
+security = "tls"
+username = "{USER}"
+ca_file = "{dovecot.ca_file}"
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+""")
+    return path
+
+
+def worker_env() -> dict[str, str]:
+    return {**os.environ, "SAISINE_IMAP__PASSWORD": PASSWORD}

@@ -57,3 +57,14 @@ URGENT = {**FICHE, "eleve_nom": "ROUX", "urgence": True, "urgence_motif": "Menac
 def fiche_mail(values: dict = FICHE, name: str = "fiche.docx", **kw: str) -> EmailMessage:
     """A school's email carrying the circonscription's fiche filled with `values`."""
     return message(attachments=[(name, write_fiche("docx", values), DOCX)], **kw)
+
+
+def bounce() -> EmailMessage:
+    """A delivery status notification, as a mail server sends back."""
+    report = EmailMessage()
+    report["From"] = "MAILER-DAEMON@ac-grenoble.fr"
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report.set_content("Delivery failed.")
+    report.make_mixed()
+    report.replace_header("Content-Type", "multipart/report; report-type=delivery-status")
+    return report

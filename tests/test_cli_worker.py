@@ -4,7 +4,6 @@ show, quarantine and replay, on a real mailbox (Dovecot) and SMTP server (aiosmt
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tomllib
@@ -14,31 +13,13 @@ from tests.mail import FICHE, fiche_mail
 
 
 def config_for(tmp_path, dovecot, smtp_server, allowed=("ac-grenoble.fr",)):
-    config = tmp_path / "saisine.toml"
-    config.write_text(f"""
-[circonscription]
-sender = "pole.ressource@circo-test.fr"
-allowed_domains = {json.dumps(list(allowed))}
-[storage]
-data_dir = "{tmp_path / 'data'}"
-[imap]
-host = "127.0.0.1"
-port = {dovecot.tls_port}
-security = "tls"
-username = "{dv.USER}"
-ca_file = "{dovecot.ca_file}"
-[smtp]
-host = "127.0.0.1"
-port = {smtp_server.port}
-security = "none"
-""")
-    return config
+    return dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port,
+                            tmp_path / "data", tuple(allowed))
 
 
 def saisine(config, *args):
-    env = {**os.environ, "SAISINE_IMAP__PASSWORD": dv.PASSWORD}
     return subprocess.run([sys.executable, "-m", "worker.cli", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=120, env=env)
+                          capture_output=True, text=True, timeout=120, env=dv.worker_env())
 
 
 def test_requests_show_quarantine_and_replay(tmp_path, dovecot, smtp_server):

@@ -4,7 +4,6 @@ twice, except mail accepted by the SMTP server just before a kill (counted)."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -25,24 +24,8 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(
         tmp_path, dovecot, smtp_server):
     rng = random.Random(20261124)
     data = tmp_path / "data"
-    config = tmp_path / "saisine.toml"
-    config.write_text(f"""
-[circonscription]
-sender = "pole.ressource@circo-test.fr"
-[storage]
-data_dir = "{data}"
-[imap]
-host = "127.0.0.1"
-port = {dovecot.tls_port}
-security = "tls"
-username = "{dv.USER}"
-ca_file = "{dovecot.ca_file}"
-[smtp]
-host = "127.0.0.1"
-port = {smtp_server.port}
-security = "none"
-""")
-    env = {**os.environ, "SAISINE_IMAP__PASSWORD": dv.PASSWORD}
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data)
+    env = dv.worker_env()
     command = [sys.executable, "-m", "worker.cli", "--config", str(config), "run", "--once"]
     delivered = kills = 0
     for _ in range(60):

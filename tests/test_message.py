@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 import pytest
 
 from ingest.message import EmailError, read_email, safe_name
 from notify.fiche import write_fiche
-from tests.mail import message, winmail_dat
+from tests.mail import bounce, message, winmail_dat
 
 DOCX = write_fiche("docx", {"ecole_commune": "Vif"})
 PDF = write_fiche("pdf", {"ecole_commune": "Vif"})
@@ -63,14 +61,7 @@ def test_machine_headers_are_kept_for_routing():
 
 
 def test_bounce_is_a_report():
-    report = EmailMessage()
-    report["From"] = "MAILER-DAEMON@ac-grenoble.fr"
-    report["Subject"] = "Undelivered Mail Returned to Sender"
-    report.set_content("Delivery failed.")
-    report.make_mixed()
-    report.set_param("report-type", "delivery-status")
-    report.replace_header("Content-Type", "multipart/report; report-type=delivery-status")
-    assert read_email(report.as_bytes()).content_type == "multipart/report"
+    assert read_email(bounce().as_bytes()).content_type == "multipart/report"
 
 
 @pytest.mark.parametrize("raw", [b"", b"\x00\xff" * 50, b"From: \r\n\r\n", b"Subject: =?x?q?\xff?=\r\n"])

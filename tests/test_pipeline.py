@@ -13,7 +13,7 @@ from notify.fiche import write_fiche
 from storage.db import session_scope
 from storage.models import Outbox, ProcessedMessage, Request, StoredFile
 from tests.hostile import zip_bomb_docx
-from tests.mail import DOCX, FICHE, URGENT, fiche_mail, message
+from tests.mail import DOCX, FICHE, URGENT, bounce, fiche_mail, message
 from worker.pipeline import Services, process
 
 
@@ -127,13 +127,7 @@ def test_auto_reply_subject_and_our_own_address_are_machines(services):
 
 
 def test_bounce_is_a_machine(services):
-    bounce = EmailMessage()
-    bounce["From"] = "MAILER-DAEMON@ac-grenoble.fr"
-    bounce["Subject"] = "Undelivered Mail Returned to Sender"
-    bounce.set_content("Delivery failed.")
-    bounce.make_mixed()
-    bounce.replace_header("Content-Type", "multipart/report; report-type=delivery-status")
-    assert Mailbox().deliver(services, bounce).outcome == "machine"
+    assert Mailbox().deliver(services, bounce()).outcome == "machine"
     assert rows(services, Outbox) == []
 
 
@@ -180,10 +174,12 @@ def test_hostile_attachment_alone_is_quarantined_with_its_reason(services):
     assert rows(services, Outbox) == []
 
 
-def test_unreadable_email_is_quarantined(services):
+def test_garbage_without_a_sender_is_never_answered(services):
     journey = Mailbox().deliver(services, b"\x00\x01 not an email at all")
-    assert journey.outcome in ("quarantined", "no_fiche", "machine")
-    assert rows(services, Request) == []
+    assert journey.outcome == "machine" and journey.decision.reason == "no sender"
+    assert rows(services, Request) == [] and rows(services, Outbox) == []
+    [record] = rows(services, ProcessedMessage)
+    assert record.outcome == "machine"
 
 
 def test_signature_logo_is_not_a_fiche(services):

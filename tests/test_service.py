@@ -3,7 +3,6 @@ IMAP server restarting under it, and it stops promptly on SIGTERM."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -44,27 +43,9 @@ def test_idle_wakes_up_when_mail_arrives(tmp_path, dovecot):
 def test_worker_alerts_within_seconds_survives_a_server_restart_and_stops(
         tmp_path, dovecot, smtp_server):
     data = tmp_path / "data"
-    config = tmp_path / "saisine.toml"
-    config.write_text(f"""
-poll_seconds = 120
-flush_seconds = 60
-[circonscription]
-sender = "pole.ressource@circo-test.fr"
-alert_to = ["ien.voiron@ac-grenoble.fr"]
-[storage]
-data_dir = "{data}"
-[imap]
-host = "127.0.0.1"
-port = {dovecot.tls_port}
-security = "tls"
-username = "{dv.USER}"
-ca_file = "{dovecot.ca_file}"
-[smtp]
-host = "127.0.0.1"
-port = {smtp_server.port}
-security = "none"
-""")
-    env = {**os.environ, "SAISINE_IMAP__PASSWORD": dv.PASSWORD}
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data,
+                              top="poll_seconds = 120\nflush_seconds = 60")
+    env = dv.worker_env()
     with open(tmp_path / "worker.log", "wb") as log:
         worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
                                    "run"], stdout=log, stderr=subprocess.STDOUT, env=env)

@@ -99,33 +99,14 @@ def test_untrusted_certificate_is_refused(tmp_path, dovecot):
 
 
 def test_saisine_run_once_from_the_command_line(tmp_path, dovecot, smtp_server):
-    import os
     import subprocess
     import sys
 
     from worker.service import single_worker
 
     data = tmp_path / "data"
-    config = tmp_path / "saisine.toml"
-    config.write_text(f"""
-[circonscription]
-name = "Circonscription de Voiron"
-sender = "pole.ressource@circo-test.fr"
-alert_to = ["ien.voiron@ac-grenoble.fr"]
-[storage]
-data_dir = "{data}"
-[imap]
-host = "127.0.0.1"
-port = {dovecot.tls_port}
-security = "tls"
-username = "{dv.USER}"
-ca_file = "{dovecot.ca_file}"
-[smtp]
-host = "127.0.0.1"
-port = {smtp_server.port}
-security = "none"
-""")
-    env = {**os.environ, "SAISINE_IMAP__PASSWORD": dv.PASSWORD}
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data)
+    env = dv.worker_env()
 
     def saisine(*args):
         return subprocess.run([sys.executable, "-m", "worker.cli", "--config", str(config), *args],
