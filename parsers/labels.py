@@ -203,10 +203,6 @@ SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("actions", ("actions", "aides")),
 )  # fmt: skip
 
-# Which virtual or real field a section heading means when it carries a value
-# on the same line (e.g. "Élève : DUPONT Léa").
-SECTION_ALSO_FIELD = {"ecole": "ecole_nom", "eleve": ELEVE_NOM_PRENOM, "demandeur": "demandeur_nom"}
-
 # Motif codes by meaning: the first code whose words appear in an option wins,
 # so the specific ones come first ("maintien" before "comportement").
 MOTIF_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -15,7 +15,6 @@ from functools import lru_cache
 import phonenumbers
 
 from parsers import labels
-from parsers.model import CHECKED, UNCHECKED
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _PARENS = re.compile(r"\([^)]{0,40}\)")
@@ -283,5 +282,3 @@ def parse_options(text: str) -> list[tuple[bool | None, str]]:
         options.append((mark, clean(label) or ""))
     return options
 
-
-CHECKBOX = {True: CHECKED, False: UNCHECKED}
