@@ -21,12 +21,12 @@ import mailparser
 from tnefparse import TNEF
 
 from config.errors import SaisineError
+from parsers.text import CONTROL_CHARS
 
 # Headers that tell a person's mail from a machine's (RFC 3834 and common practice).
 MACHINE_HEADERS = ("auto-submitted", "x-auto-response-suppress", "precedence", "list-id",
                    "list-unsubscribe", "x-autoreply", "x-autorespond", "x-loop",
                    "x-mailer-daemon", "return-path", "feedback-id")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
@@ -64,7 +64,7 @@ class Email:
 
 def safe_name(name: str | None, fallback: str = "piece-jointe") -> str:
     """A file name fit for a message or a listing: no path, no control characters."""
-    name = _CONTROL.sub("", (name or "").replace("\\", "/")).split("/")[-1].strip(" .")
+    name = CONTROL_CHARS.sub("", (name or "").replace("\\", "/")).split("/")[-1].strip(" .")
     return name[:120] or fallback
 
 
@@ -82,7 +82,7 @@ def read_email(raw: bytes) -> Email:
         message_id=_first_id(_header(parsed, "Message-ID")),
         sender=sender.strip().lower(),
         sender_name=sender_name.strip(),
-        subject=_CONTROL.sub(" ", parsed.subject or "").strip(),
+        subject=CONTROL_CHARS.sub(" ", parsed.subject or "").strip(),
         date=_date(_header(parsed, "Date")),
         in_reply_to=_first_id(_header(parsed, "In-Reply-To")),
         references=tuple(_MSGID.findall(_header(parsed, "References"))),
@@ -96,7 +96,7 @@ def read_email(raw: bytes) -> Email:
 
 def _header(parsed: mailparser.MailParser, name: str) -> str:
     value = parsed.message.get(name)
-    return _CONTROL.sub(" ", str(value)).strip() if value is not None else ""
+    return CONTROL_CHARS.sub(" ", str(value)).strip() if value is not None else ""
 
 
 def _first_id(value: str) -> str | None:

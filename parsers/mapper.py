@@ -20,6 +20,7 @@ from parsers import labels
 from parsers.labels import ADRESSE, DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM, IGNORED
 from parsers.model import FIELD_KEYS, REQUIRED, Document, Extraction, Line
 from parsers.text import (
+    PHONE_IN_TEXT,
     clean,
     has_marks,
     norm,
@@ -133,7 +134,6 @@ _SCHOOL_LINE = re.compile(
     r"^(?:[ÉéEe]cole|ÉCOLE|Groupe scolaire|GROUPE SCOLAIRE|E\.?[EMP]\.?P\.?U\.?)\s+"
     r"(?:(?i:maternelle|[ée]l[ée]mentaire|primaire|publique|priv[ée]e|mixte)|[A-ZÀ-Ý]).{2,70}$")
 _WIDE_GAP = re.compile(r"\S(?: {2,}|\u00a0{2,})\S")
-_PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.]?\d{2}){4}(?!\d)")
 _POSTCODE_TOWN = re.compile(
     r"(?<!\d)\d{5}\s+([A-ZÀ-Ýa-zà-ÿ][A-ZÀ-Ýa-zà-ÿ' -]{1,40}?)\s*(?:cedex\b.*)?$", re.IGNORECASE)
 
@@ -523,7 +523,7 @@ class _Reader:
         if m := _POSTCODE_TOWN.search(text):
             self.s.letterhead.setdefault("ecole_commune", m[1])
             return True
-        email, phone = parse_email(text), _PHONE.search(text)
+        email, phone = parse_email(text), PHONE_IN_TEXT.search(text)
         if email:
             self.s.letterhead.setdefault("ecole_email", email)
         if phone:

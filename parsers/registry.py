@@ -9,7 +9,6 @@ MIME type an email declared: schools send PDFs as octet-stream and DOCX named
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +21,7 @@ from parsers.mapper import map_document
 from parsers.model import Document, Extraction
 from parsers.odt import read_odt
 from parsers.pdf import read_pdf
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from parsers.text import CONTROL_CHARS
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class ParseContext:
     @property
     def where(self) -> str:
         """The file's name as messages show it: no control characters (a sender chose it)."""
-        return _CONTROL.sub("?", self.filename)[:120]
+        return CONTROL_CHARS.sub("?", self.filename)[:120]
 
 
 Parser = Callable[[bytes, ParseContext], Extraction]

@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from config.errors import LimitExceeded, RejectedFile
 from parsers.model import Document, Line
-from parsers.text import parse_phone, uai_check_letter
+from parsers.text import PHONE_IN_TEXT, parse_phone, uai_check_letter
 
 MAX_PIXELS = 60_000_000
 
@@ -76,7 +76,6 @@ def ocr(images: list[Image.Image], tesseract: str, timeout: float, where: str) -
 
 _UAI = re.compile(r"(?<![0-9A-Z])(\d{7})\s?([A-Z])(?![0-9A-Za-z])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.]?\d{2}){4}(?!\d)")
 
 
 def identifiers(text: str) -> list[tuple[str, str]]:
@@ -84,7 +83,7 @@ def identifiers(text: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     uais = {m[1] + m[2] for m in _UAI.finditer(text) if uai_check_letter(m[1]) == m[2]}
     emails = {m[0].lower().rstrip(".") for m in _EMAIL.finditer(text)}
-    phones = {parse_phone(m[0]) for m in _PHONE.finditer(text)} - {None}
+    phones = {parse_phone(m[0]) for m in PHONE_IN_TEXT.finditer(text)} - {None}
     for label, values in (("UAI", uais), ("Courriel", emails), ("Téléphone", phones)):
         if len(values) == 1:
             found.append((label, str(values.pop())))

@@ -169,6 +169,12 @@ def parse_email(text: str | None) -> str | None:
     return m[0].lower().rstrip(".") if m else None
 
 
+# A French number written in running text ("04 76 12 34 56", "04.76...", "+33 4 ...").
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.]?\d{2}){4}(?!\d)")
+# Characters never shown as they came: a sender's file name or header may carry them.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def parse_phone(text: str | None) -> str | None:
     """A French phone number in national format ("04 76 12 34 56")."""
     if not text:
