@@ -41,21 +41,22 @@ def shown(key: str, value: object) -> str:
     return str(value)
 
 
-def message_id(key: str, domain: str) -> str:
-    """A Message-ID derived from the outbox key: the same mail keeps the same id on retry."""
+def message_id(key: str, sender: str) -> str:
+    """A Message-ID derived from the outbox key, in the sender's domain: the same mail keeps
+    the same id on retry, and the id queued is the id sent (replies are matched on it)."""
+    domain = sender.rpartition("@")[2] or "saisine.invalid"
     return f"<saisine.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def build(*, key: str, kind: str, sender: str, recipients: list[str], subject: str,
+def build(*, message_id: str, kind: str, sender: str, recipients: list[str], subject: str,
           body_text: str, body_html: str | None, in_reply_to: str | None,
           attachment: tuple[str, bytes] | None = None) -> EmailMessage:
     mail = EmailMessage()
-    domain = sender.rpartition("@")[2] or "saisine.invalid"
     mail["From"] = sender
     mail["To"] = ", ".join(recipients)
     mail["Subject"] = subject
     mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = message_id(key, domain)
+    mail["Message-ID"] = message_id
     if in_reply_to:
         mail["In-Reply-To"] = in_reply_to
         mail["References"] = in_reply_to

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from config.settings import Server, Settings
 from notify import compose
+from parsers.registry import sniff
 from storage import repo
 from storage.db import session_scope
 from storage.models import Outbox, utcnow
@@ -45,25 +46,22 @@ def connect(server: Server) -> smtplib.SMTP:
     return smtp
 
 
+# The fiche attached to an alert is named after its content, as `parsers.registry` sniffs it.
+_SUFFIXES = {"docx": ".docx", "odt": ".odt", "pdf": ".pdf", "doc": ".doc", "rtf": ".rtf"}
+
+
 def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
     attachment = None
     if mail.attach_sha256:
         path = repo.file_path(settings.storage.data_dir, mail.attach_sha256)
         if path.exists():
-            name = f"fiche-{mail.reference or 'demande'}{_suffix(path.read_bytes()[:8])}"
-            attachment = (name, path.read_bytes())
-    return compose.build(key=mail.key, kind=mail.kind, sender=settings.circonscription.sender,
-                         recipients=mail.recipients, subject=mail.subject,
-                         body_text=mail.body_text, body_html=mail.body_html,
+            data = path.read_bytes()
+            suffix = _SUFFIXES.get(sniff(data), "")
+            attachment = (f"fiche-{mail.reference or 'demande'}{suffix}", data)
+    return compose.build(message_id=mail.message_id, kind=mail.kind,
+                         sender=settings.circonscription.sender, recipients=mail.recipients,
+                         subject=mail.subject, body_text=mail.body_text, body_html=mail.body_html,
                          in_reply_to=mail.in_reply_to, attachment=attachment)
-
-
-def _suffix(head: bytes) -> str:
-    if head.startswith(b"%PDF"):
-        return ".pdf"
-    if head.startswith(b"PK"):
-        return ".docx"
-    return ""
 
 
 def flush(engine: Engine, settings: Settings, limit: int = 50) -> tuple[int, int]:

@@ -232,10 +232,10 @@ def _acknowledge(session: Session, j: Journey, s: Services, request: Request) ->
     context = dict(r=request, read=read, missing=missing,
                    circonscription=s.settings.circonscription.name)
     key = f"ack:{request.reference}"
-    domain = s.settings.circonscription.sender.rpartition("@")[2]
     repo.enqueue(session, key, "ack", [j.email.sender],
                  f"[{request.reference}] Demande reçue – pôle ressource",
-                 compose.render("ack.txt.j2", **context), compose.message_id(key, domain),
+                 compose.render("ack.txt.j2", **context),
+                 compose.message_id(key, s.settings.circonscription.sender),
                  body_html=compose.render("ack.html.j2", **context),
                  in_reply_to=j.email.message_id, reference=request.reference)
 
@@ -254,7 +254,7 @@ def _alert(session: Session, j: Journey, s: Services, request: Request, read: Re
     school = request.school_name or "école non lue"
     repo.enqueue(session, key, "alert", list(circo.alert_to),
                  f"URGENT [{request.reference}] {school}", text,
-                 compose.message_id(key, circo.sender.rpartition("@")[2]),
+                 compose.message_id(key, circo.sender),
                  attach_sha256=read.attachment.sha256, reference=request.reference)
 
 
@@ -266,5 +266,5 @@ def _ask_for_fiche(session: Session, j: Journey, s: Services) -> None:
                  "Fiche de demande non trouvée – pôle ressource",
                  compose.render("no_fiche.txt.j2", subject=j.email.subject[:120],
                                 circonscription=circo.name),
-                 compose.message_id(key, circo.sender.rpartition("@")[2]),
+                 compose.message_id(key, circo.sender),
                  in_reply_to=j.email.message_id)
