@@ -62,6 +62,13 @@ def migrate(engine: Engine) -> None:
         raise StorageError(f"database: migration failed ({type(err).__name__}: {err})") from err
 
 
+def open_database(url: str) -> Engine:
+    """The engine for `url`, its schema brought up to date: what every command starts with."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error."""

@@ -174,11 +174,9 @@ def run(
 
 
 def _engine(settings: Settings):
-    from storage.db import make_engine, migrate
+    from storage.db import open_database
 
-    engine = make_engine(settings.storage.url())
-    migrate(engine)
-    return engine
+    return open_database(settings.storage.url())
 
 
 @app.command()

@@ -3,6 +3,7 @@ only after its commit. `worker.service` repeats passes and flushes the outbox.""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,8 +50,6 @@ def run_once(services: Services, mailbox: Mailbox) -> Pass:
 
 def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
                   err: Exception) -> None:
-    import hashlib
-
     log.error("message %s could not be handled (%s); quarantined", uid, type(err).__name__)
     with session_scope(services.engine) as session:
         if repo.find_processed(session, services.settings.folders.inbox, mailbox.uidvalidity,

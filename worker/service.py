@@ -25,7 +25,7 @@ from config.settings import Settings
 from ingest.mailbox import Mailbox
 from notify import sender
 from parsers.sandbox import Sandbox
-from storage.db import make_engine, migrate
+from storage.db import open_database
 from worker.pipeline import Services
 from worker.run import Pass, run_once
 
@@ -53,8 +53,7 @@ def single_worker(data_dir: Path) -> Iterator[None]:
 
 @contextmanager
 def services(settings: Settings) -> Iterator[Services]:
-    engine = make_engine(settings.storage.url())
-    migrate(engine)
+    engine = open_database(settings.storage.url())
     with Sandbox(settings) as sandbox:
         try:
             yield Services(settings, engine, sandbox)
