@@ -1,4 +1,5 @@
-# Set-up and checks. `make demo` runs Saisine on its bundled samples; `make test` runs
+# Set-up and checks. `make demo` runs the worker on an embedded mailbox seeded with sample
+# school emails; `make test` runs
 # every test, installing the system tools the tests need (LibreOffice, tesseract).
 
 PYTHON ?= python3

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import ssl
 import time
 from collections.abc import Iterator
@@ -112,12 +113,16 @@ class Mailbox:
                 return True
             client.idle()
             try:
-                responses = client.idle_check(timeout=timeout)
+                # Wait for the socket, not for parsed lines: imapclient's idle_check reads
+                # a non-blocking socket and can split a response that arrives in pieces.
+                # idle_done reads what came, blocking, until the server's tagged answer.
+                ready, _, _ = select.select([client.socket()], [], [], timeout)
             finally:
-                client.idle_done()
-        except (IMAPClientError, OSError) as err:
+                _, responses = client.idle_done()
+        except (IMAPClientError, OSError, ValueError) as err:
             raise MailboxError(f"imap: connection lost while waiting ({err})") from err
-        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+        return bool(ready) or any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT")
+                                  for r in responses)
 
     # -- after the commit -------------------------------------------------------------
     def move(self, uid: int, folder: str) -> None:

@@ -87,7 +87,8 @@ def store_file(session: Session, data_dir: Path, request: Request, data: bytes, 
     is only an unreferenced copy."""
     path = file_path(data_dir, sha256)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (path.parent.parent, path.parent):  # mkdir's mode skips parents
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -171,6 +172,15 @@ def list_requests(session: Session, limit: int = 200) -> list[Request]:
 def files_of(session: Session, request: Request) -> list[StoredFile]:
     return list(session.exec(select(StoredFile).where(StoredFile.request_id == request.id)
                              .order_by(StoredFile.id)))
+
+
+def processed(session: Session, limit: int = 200) -> list[ProcessedMessage]:
+    return list(session.exec(select(ProcessedMessage).order_by(
+        ProcessedMessage.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def unsent_count(session: Session) -> int:
+    return len(session.exec(select(Outbox.id).where(Outbox.sent_at.is_(None))).all())  # type: ignore[union-attr]
 
 
 def quarantined(session: Session, limit: int = 200) -> list[ProcessedMessage]:

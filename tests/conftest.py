@@ -73,42 +73,13 @@ def engine(request, tmp_path):
     engine.dispose()
 
 
-class Inbox:
-    """What a real SMTP server (aiosmtpd) received, with a switch to refuse mail."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-        self.refuse: str | None = None  # an SMTP reply such as "451 4.3.0 try later"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        if self.refuse:
-            return self.refuse
-        from email import message_from_bytes, policy
-
-        self.messages.append((envelope.rcpt_tos,
-                              message_from_bytes(envelope.original_content, policy=policy.default)))
-        return "250 OK"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on loopback (plain text: loopback only)."""
-    from aiosmtpd.controller import Controller
+    from notify.sink import MailSink
 
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with MailSink() as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from notify.sink import free_port
+
 USER, PASSWORD = "pole", "test-password-not-secret"
 
 
@@ -69,12 +71,6 @@ class Dovecot:
             self.process.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(root: Path) -> Dovecot:
     if shutil.which("dovecot") is None:
         raise RuntimeError("Dovecot is not installed (apt-get install dovecot-imapd); "
@@ -98,7 +94,7 @@ def start(root: Path) -> Dovecot:
     else:
         run_user = run_group = internal = login = pwd.getpwuid(os.geteuid()).pw_name
         chroot = "chroot ="
-    port, tls_port = _free_port(), _free_port()
+    port, tls_port = free_port(), free_port()
     (root / "dovecot.conf").write_text(f"""
 instance_name = saisine-test-{port}
 base_dir = {root}/run

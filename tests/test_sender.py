@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from config.settings import Circonscription, Server, Settings, Storage
 from notify import sender
+from notify.sink import free_port
 from storage.db import session_scope
 from storage.models import Outbox, utcnow
-from tests.conftest import free_port
 from tests.mail import FICHE, URGENT, fiche_mail
 from worker.pipeline import Services, process
 
@@ -84,9 +84,7 @@ def test_a_refused_mail_is_retried_later(engine, sandbox, tmp_path, smtp_server)
 @pytest.fixture
 def tls_server(tmp_path):
     """aiosmtpd with STARTTLS and a certificate from a private CA made for the test."""
-    from aiosmtpd.controller import Controller
-
-    from tests.conftest import Inbox
+    from notify.sink import MailSink
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -94,13 +92,9 @@ def tls_server(tmp_path):
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(),
-                            tls_context=context, require_starttls=True)
-    controller.start()
-    inbox.port, inbox.cert = controller.port, cert
-    yield inbox
-    controller.stop()
+    with MailSink(tls_context=context, require_starttls=True) as sink:
+        sink.cert = cert
+        yield sink
 
 
 def test_starttls_checks_the_certificate(engine, sandbox, tmp_path, tls_server):

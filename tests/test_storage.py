@@ -109,6 +109,8 @@ def test_files_are_stored_once_by_content_and_private(engine, tmp_path):
     path = repo.file_path(data_dir, "f" * 64)
     assert path.read_bytes() == b"%PDF-1.4 fiche"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # Every folder the files live in is the owner's alone, not just the last one.
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (path.parent, path.parent.parent)} == {0o700}
     assert "élève" not in str(path)
 
 

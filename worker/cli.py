@@ -202,12 +202,17 @@ def requests(
                               "status": r.status, "missing": r.missing, "fields": r.fields},
                              ensure_ascii=False))
         return
-    table = Table("référence", "reçue le", "école", "commune", "motifs", "urgent", "à relire")
+    Console().print(requests_table(found))
+
+
+def requests_table(found: list) -> Table:
+    table = Table("référence", "reçue le", "école", "commune", "motifs", "urgent", "à relire",
+                  title="Requests", title_justify="left")
     for r in found:
         table.add_row(r.reference, f"{r.created_at:%d/%m/%Y %H:%M}", r.school_name or "?",
                       r.school_commune or "?", ", ".join(r.fields.get("motifs") or []),
                       "oui" if r.urgent else "", "oui" if r.needs_review else "")
-    Console().print(table)
+    return table
 
 
 @app.command()
@@ -286,31 +291,30 @@ def init(
 
 
 @app.command()
-def demo(ctx: typer.Context) -> None:
-    """Read the bundled sample fiches (invented data) and show what was extracted."""
-    settings: Settings = ctx.obj
+def demo(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where the demo's database "
+                                         "and sent mail are kept.")] = Path("saisine-demo"),
+) -> None:
+    """Run the real worker on an embedded mailbox and mail sink, seeded with sample
+    school emails (invented data), and show what it did."""
+    import logging
+
+    from worker import demo as embedded
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     console = Console()
-    samples = sorted(p for p in resources.files("worker").joinpath("samples").iterdir()
-                     if not p.name.startswith("."))
-    with Sandbox(settings) as box:
-        results = []
-        for sample in samples:
-            path = Path(str(sample))
-            try:
-                results.append((path, extract_path(path, box)))
-            except SaisineError as err:
-                console.print(f"[red]{path.name}: {err}[/red]")
-    for path, result in results:
-        table = Table("field", "value", title=f"{path.name}  ({result.method})",
-                      title_justify="left", show_lines=False)
-        for key, value in result.fields.items():
-            if value not in (None, []):
-                table.add_row(key, json.dumps(value, ensure_ascii=False)
-                              if not isinstance(value, str) else value)
-        console.print(table)
-        status = "[yellow]to review[/yellow]" if result.needs_review else "[green]complete[/green]"
-        console.print(f"  {status}  missing: {', '.join(result.missing) or '-'}  "
-                      f"warnings: {'; '.join(result.warnings) or '-'}\n")
+    try:
+        result = embedded.run(ctx.obj, output, console)
+    except SaisineError as err:
+        raise _fail(err) from None
+    if result.alert_seconds is not None:
+        console.print(f"Urgent fiche delivered while the worker waited (IDLE): the IEN's alert "
+                      f"reached the SMTP server {result.alert_seconds:.2f} s later.",
+                      soft_wrap=True)
+    console.print(f"Sent mail: {output}/sent/*.eml.  Explore the requests: "
+                  f"saisine --config {output}/saisine.toml requests (or show REFERENCE).",
+                  soft_wrap=True)
 
 
 if __name__ == "__main__":
