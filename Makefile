@@ -1,6 +1,6 @@
 # Set-up and checks. `make demo` runs the worker on an embedded mailbox seeded with sample
-# school emails; `make test` runs
-# every test, installing the system tools the tests need (LibreOffice, tesseract).
+# school emails; `make test` runs every test, installing the system tools the tests need
+# (LibreOffice, tesseract, Dovecot).
 
 PYTHON ?= python3
 VENV := .venv

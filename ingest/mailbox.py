@@ -14,6 +14,7 @@ import select
 import ssl
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -33,6 +34,13 @@ class MailboxError(SaisineError):
     """The mailbox cannot be reached or refused a command."""
 
 
+@dataclass
+class MailboxReport:
+    capabilities: list[str]
+    missing_folders: list[str]
+    waiting: int
+
+
 class Mailbox:
     def __init__(self, server: Server, folders: Folders) -> None:
         self.server = server
@@ -48,7 +56,7 @@ class Mailbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def connect(self) -> None:
+    def connect(self, create_folders: bool = True) -> None:
         server = self.server
         context = ssl.create_default_context(cafile=str(server.ca_file) if server.ca_file else None)
         where = f"imap {server.host}:{server.port}"
@@ -59,7 +67,7 @@ class Mailbox:
                 client.starttls(context)
             client.login(server.username, server.password.get_secret_value())
             for folder in (self.folders.processed, self.folders.quarantine):
-                if not client.folder_exists(folder):
+                if create_folders and not client.folder_exists(folder):
                     client.create_folder(folder)
             selected = client.select_folder(self.folders.inbox)
         except (TimeoutError, IMAPClientError, OSError, ssl.SSLError) as err:
@@ -78,6 +86,17 @@ class Mailbox:
         if self.client is None:
             raise MailboxError("imap: not connected")
         return self.client
+
+    def describe(self) -> MailboxReport:
+        """What `saisine doctor` shows: what the server can do, what is missing, what waits."""
+        client = self._client()
+        try:
+            capabilities = sorted(c.decode() for c in client.capabilities())
+            missing = [f for f in (self.folders.processed, self.folders.quarantine)
+                       if not client.folder_exists(f)]
+        except (IMAPClientError, OSError) as err:
+            raise MailboxError(f"imap: {err}") from err
+        return MailboxReport(capabilities, missing, len(self.waiting()))
 
     # -- reading -----------------------------------------------------------------
     def waiting(self) -> list[int]:

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from config.errors import SaisineError
 from config.settings import Server, Settings
 from notify import compose
 from parsers.registry import sniff
@@ -44,6 +45,27 @@ def connect(server: Server) -> smtplib.SMTP:
     if server.username:
         smtp.login(server.username, server.password.get_secret_value())
     return smtp
+
+
+class SendError(SaisineError):
+    """The SMTP server cannot be reached or refused us."""
+
+
+def probe(server: Server) -> str:
+    """Connect and log in as `flush` would, send nothing; says what the server offers."""
+    where = f"smtp {server.host}:{server.port}"
+    try:
+        smtp = connect(server)
+        try:
+            size = smtp.esmtp_features.get("size")
+        finally:
+            smtp.quit()
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as err:
+        raise SendError(f"{where}: {type(err).__name__}: {err}") from err
+    security = {"tls": "TLS", "starttls": "STARTTLS", "none": "plain text (loopback)"}
+    return (f"{where}, {security[server.security]}"
+            f"{', logged in' if server.username else ''}"
+            f"{f', messages up to {int(size) // 1_000_000} MB' if size and size.isdigit() else ''}")
 
 
 # The fiche attached to an alert is named after its content, as `parsers.registry` sniffs it.

@@ -62,6 +62,24 @@ def migrate(engine: Engine) -> None:
         raise StorageError(f"database: migration failed ({type(err).__name__}: {err})") from err
 
 
+def schema_status(url: str) -> tuple[str | None, str]:
+    """(the database's revision, the code's latest); connects but changes nothing."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head() or ""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision(), head
+    except SQLAlchemyError as err:
+        raise StorageError(f"database: {type(err).__name__}: {str(err)[:200]}") from err
+    finally:
+        engine.dispose()
+
+
 def open_database(url: str) -> Engine:
     """The engine for `url`, its schema brought up to date: what every command starts with."""
     engine = make_engine(url)

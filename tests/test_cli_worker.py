@@ -63,3 +63,35 @@ def test_init_writes_a_commented_example_the_worker_accepts(tmp_path):
     from config.settings import load_settings
 
     assert load_settings(tmp_path / "saisine.toml").imap.security == "tls"
+
+
+def test_doctor_checks_everything_and_changes_nothing(tmp_path, dovecot, smtp_server):
+    config = config_for(tmp_path, dovecot, smtp_server)
+    dovecot.deliver(fiche_mail().as_bytes())
+    done = saisine(config, "doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = {line.split(":")[0].split()[-1]: line for line in done.stdout.splitlines()}
+    assert lines["imap"].split()[0] == "ok" and "INBOX: 1 email(s) waiting" in lines["imap"]
+    assert "will create Saisine/Traités, Saisine/À vérifier" in lines["imap"]
+    assert lines["smtp"].split()[0] == "ok" and "plain text (loopback)" in lines["smtp"]
+    assert "created at the first run" in lines["storage"]
+    # Nothing was touched: no folder, no database, no mail, the email still waiting.
+    assert dovecot.uids("INBOX") and not (tmp_path / "data" / "saisine.db").exists()
+    assert "Saisine" not in dovecot.doveadm("mailbox", "list", "-u", dv.USER)
+    assert smtp_server.messages == []
+
+
+def test_doctor_says_what_to_fix(tmp_path, dovecot, smtp_server):
+    from notify.sink import free_port
+
+    config = config_for(tmp_path, dovecot, smtp_server)
+    text = config.read_text().replace(f"ca_file = \"{dovecot.ca_file}\"\n", "")
+    config.write_text(text.replace(f"port = {smtp_server.port}", f"port = {free_port()}"))
+    done = subprocess.run([sys.executable, "-m", "worker.cli", "--config", str(config), "doctor"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**dv.worker_env(), "SAISINE_IMAP__PASSWORD": ""})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "SAISINE_IMAP__PASSWORD is not set" in done.stdout
+    assert "nothing listens there" in done.stdout  # the SMTP port
+    done = saisine(config, "doctor")  # the password back; the CA still missing
+    assert "certificate is not trusted: for a private CA, set ca_file" in done.stdout

@@ -173,6 +173,24 @@ def run(
           f"mail sent: {result.sent}, to retry: {result.send_failures}")
 
 
+@app.command()
+def doctor(ctx: typer.Context) -> None:
+    """Check the settings, database, mailbox, SMTP server and tools; change nothing."""
+    from rich.markup import escape
+
+    from worker.doctor import Status, run
+
+    colours = {Status.ok: "green", Status.warning: "yellow", Status.failed: "red"}
+    console = Console()
+    results = run(ctx.obj)
+    for check in results:
+        colour = colours[check.status]
+        console.print(f"[{colour}]{check.status.value:>7}[/{colour}]  [bold]{check.name}[/bold]: "
+                      f"{escape(check.detail)}", soft_wrap=True, highlight=False)
+    if any(c.status == Status.failed for c in results):
+        raise typer.Exit(1)
+
+
 def _engine(settings: Settings):
     from storage.db import open_database
 

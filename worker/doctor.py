@@ -1,0 +1,168 @@
+"""`saisine doctor`: checks, before the first run, everything the worker will need.
+
+Each check connects as the worker would (same settings, same TLS rules) but
+changes nothing: no folder created, no mail sent, no migration run. A failure
+says what to change; a warning names what will work less well.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from config.errors import SaisineError
+from config.settings import Server, Settings
+
+
+class Status(StrEnum):
+    ok = "ok"
+    warning = "warning"
+    failed = "failed"
+
+
+@dataclass
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+# Advice for the errors people meet first; matched on the error's text.
+HINTS = (
+    ("CERTIFICATE_VERIFY_FAILED", "the server's certificate is not trusted: for a private CA, "
+                                  "set ca_file in this server's section"),
+    ("WRONG_VERSION_NUMBER", "TLS mismatch: try security = \"starttls\" (or \"tls\")"),
+    ("AUTHENTICATIONFAILED", "check the username and the password in the environment"),
+    ("Authentication", "check the username and the password in the environment"),
+    ("535", "check the username and the password in the environment"),
+    ("Connection refused", "nothing listens there: check host and port"),
+    ("timed out", "no answer: check host, port and the firewall"),
+    ("Name or service not known", "unknown host name: check host"),
+)
+
+
+def _hint(message: str) -> str:
+    for needle, advice in HINTS:
+        if needle in message:
+            return f"{message} → {advice}"
+    return message
+
+
+def _password(server: Server, section: str) -> Check | None:
+    if server.username and not server.password.get_secret_value():
+        return Check(section, Status.failed, f"SAISINE_{section.upper()}__PASSWORD is not set "
+                                             f"in the environment")
+    if not server.host:
+        return Check(section, Status.failed, f"no host: set [{section}] host in the settings")
+    return None
+
+
+def check_settings(settings: Settings) -> list[Check]:
+    circo = settings.circonscription
+    checks = [Check("settings", Status.ok, f"{circo.name}; schools from "
+                                           f"{', '.join(circo.allowed_domains) or 'nowhere'}; "
+                                           f"mail sent as {circo.sender}")]
+    if not circo.alert_to:
+        checks.append(Check("alerts", Status.warning,
+                            "no alert_to: urgent requests will alert nobody"))
+    if circo.sender.endswith(".invalid"):
+        checks.append(Check("sender", Status.failed,
+                            "circonscription.sender is still the example address"))
+    return checks
+
+
+def check_imap(settings: Settings) -> Check:
+    from ingest.mailbox import Mailbox
+
+    missing = _password(settings.imap, "imap")
+    if missing:
+        return missing
+    box = Mailbox(settings.imap, settings.folders)
+    try:
+        box.connect(create_folders=False)
+        report = box.describe()
+    finally:
+        box.close()
+    folders = settings.folders
+    detail = (f"{settings.imap.host}:{settings.imap.port} ({settings.imap.security}), logged in; "
+              f"{folders.inbox}: {report.waiting} email(s) waiting")
+    notes = []
+    if "IDLE" not in report.capabilities:
+        notes.append(f"no IDLE: new mail is seen every {settings.poll_seconds} s")
+    if "MOVE" not in report.capabilities and "UIDPLUS" not in report.capabilities:
+        notes.append("no MOVE nor UIDPLUS: handled mail is flagged, not moved")
+    if report.missing_folders:
+        detail += f"; will create {', '.join(report.missing_folders)}"
+    return Check("imap", Status.warning if notes else Status.ok, "; ".join([detail, *notes]))
+
+
+def check_smtp(settings: Settings) -> Check:
+    from notify.sender import probe
+
+    missing = _password(settings.smtp, "smtp")
+    return missing or Check("smtp", Status.ok, probe(settings.smtp))
+
+
+def check_storage(settings: Settings) -> Check:
+    from storage.db import schema_status
+
+    storage = settings.storage
+    data_dir = storage.data_dir.resolve()
+    if data_dir.exists():
+        mode = stat.S_IMODE(data_dir.stat().st_mode)
+        if mode & 0o077:
+            return Check("storage", Status.failed, f"{data_dir} is readable by others "
+                                                   f"({oct(mode)}): chmod 700 it")
+        if not os.access(data_dir, os.W_OK):
+            return Check("storage", Status.failed, f"{data_dir} is not writable")
+    elif not os.access(_existing_parent(data_dir), os.W_OK):
+        return Check("storage", Status.failed, f"cannot create {data_dir}")
+    url = storage.url()
+    if url.startswith("sqlite") and not (data_dir / "saisine.db").exists() \
+            and not storage.database_url:
+        return Check("storage", Status.ok, f"{data_dir}: the database will be created "
+                                           f"at the first run")
+    current, head = schema_status(url)
+    where = url.split("@")[-1] if "@" in url else url.split("///")[-1]
+    if current == head:
+        return Check("storage", Status.ok, f"{where}: schema up to date ({head})")
+    return Check("storage", Status.ok, f"{where}: schema {current or 'empty'} → {head} "
+                                       f"at the next run")
+
+
+def check_tools(settings: Settings) -> list[Check]:
+    checks = []
+    for tool, purpose in ((settings.libreoffice, ".doc and .rtf fiches"),
+                          (settings.tesseract, "scanned fiches")):
+        found = shutil.which(tool)
+        checks.append(Check(tool, Status.ok if found else Status.warning,
+                            found or f"not installed: {purpose} will be set aside for a person"))
+    return checks
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+CHECKS: list[Callable[[Settings], Check | list[Check]]] = [
+    check_settings, check_storage, check_imap, check_smtp, check_tools,
+]
+
+
+def run(settings: Settings) -> list[Check]:
+    results: list[Check] = []
+    for check in CHECKS:
+        name = check.__name__.removeprefix("check_")
+        try:
+            found = check(settings)
+        except SaisineError as err:
+            found = Check(name, Status.failed, _hint(str(err)))
+        results.extend(found if isinstance(found, list) else [found])
+    return results
