@@ -100,9 +100,21 @@ class Mailbox:
 
     # -- reading -----------------------------------------------------------------
     def waiting(self) -> list[int]:
-        """UIDs still in the watched folder and not flagged as done, oldest first."""
+        """UIDs still in the watched folder and not flagged as done, oldest first.
+
+        The folder is selected again first: cheap, and it tells a UIDVALIDITY changed
+        under a long session (a restored or rebuilt mailbox). UIDs then mean other
+        messages; the pipeline recognises those it handled by their content."""
+        client = self._client()
         try:
-            return sorted(self._client().search(["NOT", "KEYWORD", PROCESSED_FLAG.decode()]))
+            selected = client.select_folder(self.folders.inbox)
+            uidvalidity = int(selected[b"UIDVALIDITY"])
+            if uidvalidity != self.uidvalidity:
+                log.warning("UIDVALIDITY of %s changed (%d -> %d): messages are matched by "
+                            "content, none is handled twice", self.folders.inbox,
+                            self.uidvalidity, uidvalidity)
+                self.uidvalidity = uidvalidity
+            return sorted(client.search(["NOT", "KEYWORD", PROCESSED_FLAG.decode()]))
         except (IMAPClientError, OSError) as err:
             raise MailboxError(f"imap: search failed ({err})") from err
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -50,14 +50,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     cursor.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest revision."""
+def _alembic(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest revision."""
     try:
         with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(_alembic(connection), "head")
     except SQLAlchemyError as err:
         raise StorageError(f"database: migration failed ({type(err).__name__}: {err})") from err
 
@@ -67,9 +71,7 @@ def schema_status(url: str) -> tuple[str | None, str]:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head() or ""
+    head = ScriptDirectory.from_config(_alembic()).get_current_head() or ""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
@@ -88,9 +90,42 @@ def open_database(url: str) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def rehearsal(url: str) -> Iterator[Connection]:
+    """A connection on which everything is rolled back at the end (`run --dry-run`): the
+    pipeline runs for real, its transactions become savepoints of one that never commits."""
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
+        url = "sqlite://"  # no database yet: rehearse on an empty one, create nothing
+    engine = create_engine(url)
+    if url.startswith("sqlite"):
+        # pysqlite opens transactions lazily and would let a RELEASE SAVEPOINT commit;
+        # take over BEGIN so the outer transaction really holds everything (SQLAlchemy's
+        # documented recipe for SQLite savepoints).
+        event.listen(engine, "connect", _sqlite_explicit_begin)
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+    try:
+        with engine.connect() as connection:
+            outer = connection.begin()
+            try:
+                command.upgrade(_alembic(connection), "head")
+                yield connection
+            finally:
+                outer.rollback()
+    except SQLAlchemyError as err:
+        raise StorageError(f"database: {type(err).__name__}: {str(err)[:200]}") from err
+    finally:
+        engine.dispose()
+
+
+def _sqlite_explicit_begin(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API)
+    dbapi_connection.isolation_level = None
+
+
+@contextmanager
+def session_scope(engine: Engine | Connection) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error. On a
+    `rehearsal` connection it is a savepoint of the rehearsal's transaction."""
+    with Session(engine, expire_on_commit=False,
+                 join_transaction_mode="create_savepoint") as session:
         try:
             yield session
             session.commit()

@@ -6,6 +6,7 @@ and the processed-message record are committed together or not at all.
 
 from __future__ import annotations
 
+import collections
 import os
 import tempfile
 from datetime import datetime
@@ -179,8 +180,10 @@ def processed(session: Session, limit: int = 200) -> list[ProcessedMessage]:
         ProcessedMessage.id.desc()).limit(limit)))  # type: ignore[union-attr]
 
 
-def unsent_count(session: Session) -> int:
-    return len(session.exec(select(Outbox.id).where(Outbox.sent_at.is_(None))).all())  # type: ignore[union-attr]
+def unsent(session: Session) -> collections.Counter[str]:
+    """Mail waiting in the outbox, by kind (ack, alert, no_fiche...)."""
+    kinds = session.exec(select(Outbox.kind).where(Outbox.sent_at.is_(None)))  # type: ignore[union-attr]
+    return collections.Counter(kinds.all())
 
 
 def quarantined(session: Session, limit: int = 200) -> list[ProcessedMessage]:

@@ -9,7 +9,7 @@ import sys
 import tomllib
 
 from tests import dovecot as dv
-from tests.mail import FICHE, fiche_mail
+from tests.mail import DOCX, FICHE, bounce, fiche_mail, message
 
 
 def config_for(tmp_path, dovecot, smtp_server, allowed=("ac-grenoble.fr",)):
@@ -95,3 +95,56 @@ def test_doctor_says_what_to_fix(tmp_path, dovecot, smtp_server):
     assert "nothing listens there" in done.stdout  # the SMTP port
     done = saisine(config, "doctor")  # the password back; the CA still missing
     assert "certificate is not trusted: for a private CA, set ca_file" in done.stdout
+
+
+def _database_rows(config) -> dict[str, int]:
+    from sqlalchemy import create_engine, text
+
+    from config.settings import load_settings
+
+    engine = create_engine(load_settings(config).storage.url())
+    with engine.connect() as c:
+        rows = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                for t in ("request", "processed_message", "outbox", "stored_file", "audit_event")}
+    engine.dispose()
+    return rows
+
+
+def test_dry_run_reports_and_changes_nothing(tmp_path, dovecot, smtp_server):
+    from notify.fiche import write_fiche
+
+    config = config_for(tmp_path, dovecot, smtp_server)
+    fiche = [("fiche.docx", write_fiche("docx", FICHE), DOCX)]
+    dovecot.deliver(message(attachments=fiche).as_bytes())
+    assert saisine(config, "run", "--once").returncode == 0  # an existing request to dedup on
+    before = _database_rows(config)
+    files = sorted((tmp_path / "data").rglob("*"))
+    dovecot.deliver(message(attachments=fiche).as_bytes())  # a new email, the same fiche
+    dovecot.deliver(fiche_mail({**FICHE, "eleve_nom": "MOREL", "urgence": True}).as_bytes())
+    dovecot.deliver(bounce().as_bytes())
+    waiting = dovecot.uids("INBOX")
+
+    done = saisine(config, "run", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "accepted: 1, duplicate: 1, machine: 1" in done.stdout
+    assert "mail it would send: ack: 1, alert: 1" in done.stdout
+    assert "PR-2026-0002" in done.stdout  # the reference it would give
+    # Nothing stored, nothing sent, nothing moved, not even flagged as seen.
+    assert _database_rows(config) == before
+    assert sorted((tmp_path / "data").rglob("*")) == files
+    assert len(smtp_server.messages) == 1  # the first run's acknowledgement only
+    assert dovecot.uids("INBOX") == waiting
+    assert "\\Seen" not in dovecot.doveadm("fetch", "-u", dv.USER, "flags", "mailbox", "INBOX")
+
+    # The real run then does exactly what the rehearsal said.
+    real = saisine(config, "run", "--once")
+    assert "accepted: 1, duplicate: 1, machine: 1" in real.stdout and "PR-2026-0002" in real.stdout
+
+
+def test_dry_run_on_a_fresh_install_creates_no_database(tmp_path, dovecot, smtp_server):
+    config = config_for(tmp_path, dovecot, smtp_server)
+    dovecot.deliver(fiche_mail().as_bytes())
+    done = saisine(config, "run", "--dry-run")
+    assert done.returncode == 0 and "accepted: 1" in done.stdout
+    assert not (tmp_path / "data").exists()
+    assert "Saisine" not in dovecot.doveadm("mailbox", "list", "-u", dv.USER)

@@ -129,3 +129,21 @@ def test_unreachable_database_is_a_clear_error():
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(StorageError, match="database"):
         migrate(engine)
+
+
+def test_rehearsal_rolls_back_every_transaction(engine):
+    """What `run --dry-run` relies on: committed sessions are savepoints, undone at the end."""
+    from storage.db import rehearsal
+
+    url = engine.url.render_as_string(hide_password=False)
+    with session_scope(engine) as s:
+        repo.add_request(s, request(1))
+    with rehearsal(url) as connection:
+        with session_scope(connection) as s:
+            repo.add_request(s, request(2))
+        with pytest.raises(StorageError), session_scope(connection) as s:
+            repo.add_request(s, request(2))  # the same reference: this savepoint fails alone
+        with session_scope(connection) as s:
+            assert len(repo.list_requests(s)) == 2  # the rehearsal sees its own work
+    with session_scope(engine) as s:
+        assert [r.reference for r in repo.list_requests(s)] == [request(1).reference]

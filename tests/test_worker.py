@@ -124,3 +124,48 @@ def test_saisine_run_once_from_the_command_line(tmp_path, dovecot, smtp_server):
     with single_worker(data):
         locked = saisine("run", "--once")
     assert locked.returncode == 2 and "another worker already runs" in locked.stderr
+
+
+def test_uidvalidity_changing_under_an_open_session(engine, sandbox, tmp_path, dovecot,
+                                                    smtp_server, caplog):
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    raw = fiche_mail().as_bytes()
+    dovecot.deliver(raw)
+    worker = service.Worker(Services(settings, engine, sandbox))
+    with Mailbox(settings.imap, settings.folders) as mailbox:
+        first = mailbox.uidvalidity
+        assert worker.one_pass(mailbox).outcomes == {"accepted": 1}
+        # While the worker stays connected, the mailbox is rebuilt with a new UIDVALIDITY
+        # and the handled message comes back, along with a new one.
+        dovecot.deliver(raw)
+        dovecot.set_uidvalidity(first + 1000)
+        dovecot.deliver(fiche_mail(URGENT).as_bytes())
+        again = worker.one_pass(mailbox)
+        assert mailbox.uidvalidity == first + 1000
+    assert again.outcomes == {"seen": 1, "accepted": 1}
+    assert "UIDVALIDITY of INBOX changed" in caplog.text
+    with session_scope(engine) as s:
+        assert len(list(s.exec(select(Request)))) == 2
+
+
+def test_a_large_backlog_reports_its_progress(engine, sandbox, tmp_path, dovecot, smtp_server,
+                                              caplog):
+    import logging
+
+    from worker.progress import BacklogProgress
+
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    for n in range(25):
+        dovecot.deliver(message(subject=f"Question {n}", body="Sans fiche.").as_bytes())
+    caplog.set_level(logging.INFO, "saisine.worker")
+    progress = BacklogProgress(terminal=False, at_least=20, every_seconds=0)
+    result = service.one_pass(Services(settings, engine, sandbox), progress)
+    assert result.outcomes == {"no_fiche": 25}
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("backlog")]
+    assert lines[0] == "backlog: 25 emails to read"
+    assert "backlog: 13/25 emails read" in lines and lines[-1].startswith("backlog: 25 emails read in")
+    # A usual pass (a few emails) says nothing of the sort.
+    dovecot.deliver(message(subject="Encore une", body="Sans fiche.").as_bytes())
+    caplog.clear()
+    service.one_pass(Services(settings, engine, sandbox), progress)
+    assert not [r for r in caplog.records if r.getMessage().startswith("backlog")]

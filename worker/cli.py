@@ -152,25 +152,50 @@ def fiche(
 def run(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="One pass that reports what it would do: nothing stored, sent or "
+                          "moved. (On SQLite it holds the database's write lock meanwhile.)")
+    ] = False,
 ) -> None:
     """Watch the mailbox: read each email, store requests, send acknowledgements and alerts."""
     import logging
 
+    from worker.progress import BacklogProgress
     from worker.service import one_pass, serve, services, single_worker
 
     settings: Settings = ctx.obj
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    progress = BacklogProgress(terminal=sys.stderr.isatty())
     try:
+        if dry_run:
+            _rehearse(settings, progress)
+            return
         if not once:
-            serve(settings)
+            serve(settings, progress)
             return
         with single_worker(settings.storage.data_dir), services(settings) as svc:
-            result = one_pass(svc)
+            result = one_pass(svc, progress)
     except SaisineError as err:
         raise _fail(err) from None
     outcomes = ", ".join(f"{k}: {v}" for k, v in sorted(result.outcomes.items())) or "nothing new"
     print(f"emails: {outcomes}; requests: {', '.join(result.references) or '-'}; "
           f"mail sent: {result.sent}, to retry: {result.send_failures}")
+
+
+def _rehearse(settings: Settings, progress) -> None:
+    from worker.service import dry_run
+
+    rehearsal = dry_run(settings, progress)
+    table = Table("uid", "from", "subject", "would be", "why", "request",
+                  title="Dry run: nothing was stored, sent or moved", title_justify="left")
+    for seen in rehearsal.result.emails:
+        table.add_row(str(seen.uid), seen.sender, seen.subject[:40], seen.outcome, seen.reason,
+                      ", ".join(seen.references))
+    Console().print(table)
+    outcomes = rehearsal.result.outcomes
+    print(f"emails: {', '.join(f'{k}: {v}' for k, v in sorted(outcomes.items())) or 'none'}; "
+          f"mail it would send: "
+          f"{', '.join(f'{k}: {v}' for k, v in sorted(rehearsal.would_send.items())) or 'none'}")
 
 
 @app.command()

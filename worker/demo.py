@@ -149,7 +149,7 @@ def run(base: Settings, folder: Path, console: Console) -> DemoResult:
 
             def settled() -> bool:
                 with session_scope(svc.engine) as session:
-                    unsent = repo.unsent_count(session)
+                    unsent = sum(repo.unsent(session).values())
                 return imap.count() == 0 and unsent == 0
 
             try:

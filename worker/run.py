@@ -13,6 +13,7 @@ from storage import repo
 from storage.db import StorageError, session_scope
 from storage.models import utcnow
 from worker.pipeline import Services, process
+from worker.progress import Progress
 
 log = logging.getLogger("saisine.worker")
 
@@ -21,35 +22,66 @@ TO_QUARANTINE = {"quarantined", "no_fiche"}
 
 
 @dataclass
+class Seen:
+    """One email of a pass, for the people reading the report (never logged)."""
+
+    uid: int
+    sender: str
+    subject: str
+    outcome: str
+    reason: str
+    references: list[str]
+
+
+@dataclass
 class Pass:
     outcomes: Counter = field(default_factory=Counter)
     references: list[str] = field(default_factory=list)
+    emails: list[Seen] = field(default_factory=list)
     sent: int = 0
     send_failures: int = 0
 
 
-def run_once(services: Services, mailbox: Mailbox) -> Pass:
+def run_once(services: Services, mailbox: Mailbox, progress: Progress | None = None,
+             touch_server: bool = True) -> Pass:
+    """Every waiting email through the pipeline. `touch_server=False` (dry run) leaves
+    every email where it is."""
     result = Pass()
     folders = services.settings.folders
-    for uid, raw in mailbox.fetch(mailbox.waiting()):
+    waiting = mailbox.waiting()
+    progress = progress or Progress()
+    progress.start(len(waiting))
+    for uid, raw in mailbox.fetch(waiting):
+        reason = ""
         try:
             journey = process(raw, folders.inbox, mailbox.uidvalidity, uid, services)
             outcome = journey.outcome
+            reason = journey.decision.reason if journey.decision else "already handled"
             result.references.extend(journey.references)
         except StorageError:
             raise  # without the database nothing can be recorded: stop, retry the pass later
         except Exception as err:  # a bug on one email must not stop the others
             outcome = "quarantined"
-            _record_crash(services, mailbox, uid, raw, err)
-        mailbox.move(uid, folders.quarantine if outcome in TO_QUARANTINE else folders.processed)
-        _mark_moved(services, mailbox, uid)
+            journey = None
+            reason = _record_crash(services, mailbox, uid, raw, err)
+        if touch_server:
+            mailbox.move(uid, folders.quarantine if outcome in TO_QUARANTINE
+                         else folders.processed)
+            _mark_moved(services, mailbox, uid)
         result.outcomes[outcome] += 1
+        email = journey.email if journey else None
+        result.emails.append(Seen(uid, email.sender if email else "?",
+                                  email.subject if email else "?", outcome, reason,
+                                  journey.references if journey else []))
+        progress.advance()
         log.info("message %s: %s", uid, outcome)
+    progress.finish()
     return result
 
 
 def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
-                  err: Exception) -> None:
+                  err: Exception) -> str:
+    reason = f"internal error: {type(err).__name__}"
     log.error("message %s could not be handled (%s); quarantined", uid, type(err).__name__)
     with session_scope(services.engine) as session:
         if repo.find_processed(session, services.settings.folders.inbox, mailbox.uidvalidity,
@@ -57,8 +89,8 @@ def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
             repo.record_processed(session, mailbox=services.settings.folders.inbox,
                                   uidvalidity=mailbox.uidvalidity, uid=uid,
                                   content_hash=hashlib.sha256(raw).hexdigest(),
-                                  outcome="quarantined",
-                                  reason=f"internal error: {type(err).__name__}")
+                                  outcome="quarantined", reason=reason)
+    return reason
 
 
 def _mark_moved(services: Services, mailbox: Mailbox, uid: int) -> None:

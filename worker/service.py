@@ -13,20 +13,25 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from config.errors import SaisineError
-from config.settings import Settings
+from config.settings import Settings, Storage
 from ingest.mailbox import Mailbox
 from notify import sender
 from parsers.sandbox import Sandbox
-from storage.db import open_database
+from storage import repo
+from storage.db import open_database, rehearsal, session_scope
 from worker.pipeline import Services
+from worker.progress import Progress
 from worker.run import Pass, run_once
 
 log = logging.getLogger("saisine.worker")
@@ -62,8 +67,9 @@ def services(settings: Settings) -> Iterator[Services]:
 
 
 class Worker:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, progress: Progress | None = None) -> None:
         self.svc = svc
+        self.progress = progress or Progress()
         self.flush_lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -76,7 +82,7 @@ class Worker:
                 return 0, 0
 
     def one_pass(self, mailbox: Mailbox) -> Pass:
-        result = run_once(self.svc, mailbox)
+        result = run_once(self.svc, mailbox, self.progress)
         result.sent, result.send_failures = self.flush()
         if result.outcomes or result.sent:
             log.info("pass: %s, %d mail sent", dict(result.outcomes), result.sent)
@@ -101,18 +107,45 @@ class Worker:
                 self.stopping.wait(delay)
 
 
-def one_pass(svc: Services) -> Pass:
+def one_pass(svc: Services, progress: Progress | None = None) -> Pass:
     """`saisine run --once`."""
     with Mailbox(svc.settings.imap, svc.settings.folders) as mailbox:
-        return Worker(svc).one_pass(mailbox)
+        return Worker(svc, progress).one_pass(mailbox)
 
 
-def serve(settings: Settings) -> None:
+@dataclass
+class Rehearsal:
+    result: Pass
+    would_send: Counter
+
+
+def dry_run(settings: Settings, progress: Progress | None = None) -> Rehearsal:
+    """`saisine run --dry-run`: the real pipeline on the real mailbox, with every database
+    change rolled back, files kept in a scratch folder, no mail sent, nothing moved."""
+    url = settings.storage.url()
+    with tempfile.TemporaryDirectory(prefix="saisine-dry-run-") as scratch, \
+            rehearsal(url) as connection:
+        rehearsed = settings.model_copy(update={"storage": Storage(
+            data_dir=Path(scratch), database_url=url)})
+        with Sandbox(rehearsed) as sandbox:
+            svc = Services(rehearsed, connection, sandbox)  # type: ignore[arg-type]
+            mailbox = Mailbox(settings.imap, settings.folders)
+            try:
+                mailbox.connect(create_folders=False)
+                result = run_once(svc, mailbox, progress, touch_server=False)
+            finally:
+                mailbox.close()
+            with session_scope(connection) as session:
+                would_send = repo.unsent(session)
+    return Rehearsal(result, would_send)
+
+
+def serve(settings: Settings, progress: Progress | None = None) -> None:
     """Run until stopped (Ctrl-C or SIGTERM)."""
     import signal
 
     with single_worker(settings.storage.data_dir), services(settings) as svc:
-        worker = Worker(svc)
+        worker = Worker(svc, progress)
         scheduler = BackgroundScheduler(timezone="UTC")
         scheduler.add_job(worker.flush, "interval", seconds=settings.flush_seconds,
                           max_instances=1, coalesce=True)
