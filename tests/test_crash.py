@@ -11,10 +11,12 @@ import sys
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests import dovecot as dv
-from tests.mail import FICHE, fiche_mail
+from tests.killer import POINTS
+from tests.mail import FICHE, URGENT, fiche_mail
 
 WAVE = 6
 KILLS = 12
@@ -67,3 +69,59 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(
     # A kill between the server's 250 and our commit resends that one mail, no more.
     assert duplicates <= kills
     print(f"\n{kills} kills, {duplicates} acknowledgement(s) sent twice")
+
+
+@pytest.fixture
+def fresh_postgres():
+    """An empty PostgreSQL database of its own for one test, dropped after it."""
+    import uuid
+
+    from tests.conftest import POSTGRES_ADMIN
+
+    name = f"saisine_crash_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("point", POINTS)
+def test_kill_9_between_each_two_steps(point, database, tmp_path, dovecot, smtp_server,
+                                       request):
+    """Killed at one precise point on the second email (or the second mail sent), then
+    restarted: two requests, three mails (two acknowledgements, one alert), all sent;
+    only a kill between the SMTP server's 250 and our commit sends one mail twice."""
+    data = tmp_path / "data"
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data)
+    url = f"sqlite:///{data / 'saisine.db'}"
+    if database == "postgresql":
+        url = request.getfixturevalue("fresh_postgres")
+        config.write_text(config.read_text().replace(
+            "[storage]\n", f'[storage]\ndatabase_url = "{url}"\n'))
+    dovecot.deliver(fiche_mail(URGENT).as_bytes())
+    dovecot.deliver(fiche_mail(FICHE).as_bytes())
+    args = ["--", "--config", str(config), "run", "--once"]
+    killed = subprocess.run([sys.executable, "-m", "tests.killer", point, "2", *args],
+                            env=dv.worker_env(), capture_output=True, text=True, timeout=180)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr  # the kill did land
+    final = subprocess.run([sys.executable, "-m", "worker.cli", *args[1:]], env=dv.worker_env(),
+                           capture_output=True, text=True, timeout=180)
+    assert final.returncode == 0, final.stderr
+
+    assert dovecot.uids("INBOX") == [] and len(dovecot.uids("Saisine/Traités")) == 2
+    engine = create_engine(url)
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM request")).scalar() == 2
+        kinds = dict(db.execute(text("SELECT kind, count(*) FROM outbox GROUP BY kind")).all())
+        assert kinds == {"ack": 2, "alert": 1}
+        assert db.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar() == 0
+        assert db.execute(text(
+            "SELECT count(*) FROM processed_message WHERE outcome = 'accepted'")).scalar() == 2
+    engine.dispose()
+    sent = Counter(m["Message-ID"] for _, m in smtp_server.messages)
+    assert len(sent) == 3
+    assert sum(n - 1 for n in sent.values()) == (1 if point == "send" else 0)
