@@ -156,16 +156,17 @@ class Mailbox:
                                   for r in responses)
 
     # -- after the commit -------------------------------------------------------------
-    def move(self, uid: int, folder: str) -> None:
+    def move(self, uids: list[int], folder: str) -> None:
         client = self._client()
         try:
             if client.has_capability("MOVE"):
-                client.move([uid], folder)
+                client.move(uids, folder)
             elif client.has_capability("UIDPLUS"):
-                client.copy([uid], folder)
-                client.delete_messages([uid])
-                client.uid_expunge([uid])
+                client.copy(uids, folder)
+                client.delete_messages(uids)
+                client.uid_expunge(uids)
             else:
-                client.add_flags([uid], [PROCESSED_FLAG])
+                client.add_flags(uids, [PROCESSED_FLAG])
         except (IMAPClientError, OSError) as err:
-            raise MailboxError(f"imap: cannot move message {uid} to {folder} ({err})") from err
+            raise MailboxError(f"imap: cannot move {len(uids)} message(s) to {folder} "
+                               f"({err})") from err

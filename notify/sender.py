@@ -86,12 +86,24 @@ def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
                          in_reply_to=mail.in_reply_to, attachment=attachment)
 
 
-def flush(engine: Engine, settings: Settings, limit: int = 50) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed). Never raises for a mail server problem."""
-    with session_scope(engine) as session:
-        due = [m.id for m in repo.due_mail(session, limit=limit)]
-    if not due:
-        return 0, 0
+def flush(engine: Engine, settings: Settings, batch: int = 50) -> tuple[int, int]:
+    """Send everything due, `batch` mails per SMTP session; returns (sent, failed). Stops at
+    the first failure (the rest waits for its retry time). Never raises for a mail server
+    problem."""
+    sent = failed = 0
+    while not failed:
+        with session_scope(engine) as session:
+            due = [m.id for m in repo.due_mail(session, limit=batch)]
+        if not due:
+            break
+        batch_sent, failed = _send(engine, settings, due)
+        sent += batch_sent
+        if not batch_sent:
+            break
+    return sent, failed
+
+
+def _send(engine: Engine, settings: Settings, due: list[int]) -> tuple[int, int]:
     sent = failed = 0
     try:
         smtp = connect(settings.smtp)

@@ -12,6 +12,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
 from storage.models import (
@@ -33,11 +34,26 @@ def find_processed(session: Session, mailbox: str, uidvalidity: int,
         ProcessedMessage.uid == uid)).first()
 
 
-def find_processed_content(session: Session, content_hash: str) -> ProcessedMessage | None:
-    """The same bytes seen before, under any UID: after a UIDVALIDITY change, a move by
-    hand, or the same email delivered twice."""
-    return session.exec(select(ProcessedMessage).where(
-        ProcessedMessage.content_hash == content_hash).order_by(ProcessedMessage.id)).first()
+def find_seen(session: Session, mailbox: str, uidvalidity: int, uid: int,
+              content_hash: str) -> tuple[ProcessedMessage | None, ProcessedMessage | None]:
+    """(the record for this place, the first record of these bytes), in one query: asked
+    for every email of every pass. The same bytes under another UID mean a UIDVALIDITY
+    change, a move by hand, or the same email delivered twice."""
+    found = session.exec(select(ProcessedMessage).where(or_(
+        ProcessedMessage.content_hash == content_hash,
+        and_(ProcessedMessage.mailbox == mailbox, ProcessedMessage.uidvalidity == uidvalidity,
+             ProcessedMessage.uid == uid))).order_by(ProcessedMessage.id)).all()
+    here = next((m for m in found if (m.mailbox, m.uidvalidity, m.uid) ==
+                 (mailbox, uidvalidity, uid)), None)
+    same = next((m for m in found if m.content_hash == content_hash), None)
+    return here, same
+
+
+def mark_moved(session: Session, mailbox: str, uidvalidity: int, uids: list[int]) -> None:
+    """The server was touched (after the commit): these messages left the inbox."""
+    session.exec(update(ProcessedMessage).where(  # type: ignore[call-overload]
+        ProcessedMessage.mailbox == mailbox, ProcessedMessage.uidvalidity == uidvalidity,
+        ProcessedMessage.uid.in_(uids)).values(moved_at=utcnow()))  # type: ignore[attr-defined]
 
 
 def record_processed(session: Session, **values: object) -> ProcessedMessage:

@@ -93,8 +93,3 @@ def test_fiche_writes_a_blank_form_that_reads_back_empty(tmp_path, fmt):
     assert all(v in (None, []) for v in result["fields"].values())
     assert result["needs_review"] and "situation" in result["missing"]
 
-
-def test_demo_reads_the_bundled_samples():
-    done = saisine("demo")
-    assert done.returncode == 0, done.stderr
-    assert "ecole_nom" in done.stdout and "saisine:" not in done.stdout

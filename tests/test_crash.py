@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests import dovecot as dv
-from tests.killer import POINTS
+from tests.killer import NTH, POINTS
 from tests.mail import FICHE, URGENT, fiche_mail
 
 WAVE = 6
@@ -105,7 +105,8 @@ def test_kill_9_between_each_two_steps(point, database, tmp_path, dovecot, smtp_
     dovecot.deliver(fiche_mail(URGENT).as_bytes())
     dovecot.deliver(fiche_mail(FICHE).as_bytes())
     args = ["--", "--config", str(config), "run", "--once"]
-    killed = subprocess.run([sys.executable, "-m", "tests.killer", point, "2", *args],
+    killed = subprocess.run([sys.executable, "-m", "tests.killer", point,
+                             str(NTH.get(point, 2)), *args],
                             env=dv.worker_env(), capture_output=True, text=True, timeout=180)
     assert killed.returncode == -signal.SIGKILL, killed.stderr  # the kill did land
     final = subprocess.run([sys.executable, "-m", "worker.cli", *args[1:]], env=dv.worker_env(),

@@ -58,7 +58,10 @@ def test_a_message_is_known_by_place_and_by_content(engine):
     with session_scope(engine) as s:
         assert repo.find_processed(s, "INBOX", 7, 42).outcome == "accepted"
         assert repo.find_processed(s, "INBOX", 8, 42) is None  # UIDVALIDITY changed
-        assert repo.find_processed_content(s, "a" * 64).uid == 42
+        here, same = repo.find_seen(s, "INBOX", 8, 42, "a" * 64)
+        assert here is None and same.uid == 42
+        here, same = repo.find_seen(s, "INBOX", 7, 42, "b" * 64)
+        assert here.uid == 42 and same is None
     with pytest.raises(StorageError), session_scope(engine) as s:
         repo.record_processed(s, mailbox="INBOX", uidvalidity=7, uid=42, content_hash="b" * 64,
                               outcome="accepted")

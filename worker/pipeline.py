@@ -72,10 +72,10 @@ def already_seen(j: Journey, s: Services) -> None:
     """Same place, or same bytes elsewhere (UIDVALIDITY changed, moved by hand): never twice."""
     j.content_hash = hashlib.sha256(j.raw).hexdigest()
     with session_scope(s.engine) as session:
-        if repo.find_processed(session, j.mailbox, j.uidvalidity, j.uid):
+        here, earlier = repo.find_seen(session, j.mailbox, j.uidvalidity, j.uid, j.content_hash)
+        if here:
             j.done, j.outcome = True, "seen"
             return
-        earlier = repo.find_processed_content(session, j.content_hash)
         if earlier:
             repo.record_processed(session, mailbox=j.mailbox, uidvalidity=j.uidvalidity,
                                   uid=j.uid, content_hash=j.content_hash,

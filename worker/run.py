@@ -3,15 +3,16 @@ only after its commit. `worker.service` repeats passes and flushes the outbox.""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from config.errors import SaisineError
 from ingest.mailbox import Mailbox
 from storage import repo
 from storage.db import StorageError, session_scope
-from storage.models import utcnow
 from worker.pipeline import Services, process
 from worker.progress import Progress
 
@@ -19,6 +20,8 @@ log = logging.getLogger("saisine.worker")
 
 # Outcomes whose email leaves for the quarantine folder, where a person looks.
 TO_QUARANTINE = {"quarantined", "no_fiche"}
+# Emails are moved in groups once committed: one IMAP command instead of one each.
+MOVE_BATCH = 50
 
 
 @dataclass
@@ -51,32 +54,58 @@ def run_once(services: Services, mailbox: Mailbox, progress: Progress | None = N
     waiting = mailbox.waiting()
     progress = progress or Progress()
     progress.start(len(waiting))
-    for uid, raw in mailbox.fetch(waiting):
-        reason = ""
-        try:
-            journey = process(raw, folders.inbox, mailbox.uidvalidity, uid, services)
-            outcome = journey.outcome
-            reason = journey.decision.reason if journey.decision else "already handled"
-            result.references.extend(journey.references)
-        except StorageError:
-            raise  # without the database nothing can be recorded: stop, retry the pass later
-        except Exception as err:  # a bug on one email must not stop the others
-            outcome = "quarantined"
-            journey = None
-            reason = _record_crash(services, mailbox, uid, raw, err)
-        if touch_server:
-            mailbox.move(uid, folders.quarantine if outcome in TO_QUARANTINE
-                         else folders.processed)
-            _mark_moved(services, mailbox, uid)
-        result.outcomes[outcome] += 1
-        email = journey.email if journey else None
-        result.emails.append(Seen(uid, email.sender if email else "?",
-                                  email.subject if email else "?", outcome, reason,
-                                  journey.references if journey else []))
-        progress.advance()
-        log.info("message %s: %s", uid, outcome)
+    moves: list[tuple[int, str]] = []  # committed, not yet moved
+    try:
+        for uid, raw in mailbox.fetch(waiting):
+            seen = _handle(services, mailbox, uid, raw)
+            result.outcomes[seen.outcome] += 1
+            result.references.extend(seen.references)
+            result.emails.append(seen)
+            if touch_server:
+                moves.append((uid, folders.quarantine if seen.outcome in TO_QUARANTINE
+                              else folders.processed))
+            if len(moves) >= MOVE_BATCH:
+                _move(services, mailbox, moves)
+            progress.advance()
+            log.info("message %s: %s", uid, seen.outcome)
+    except BaseException:
+        # The pass stops (connection lost, database away, a kill): what was committed
+        # still leaves the inbox if it can; if not, the next pass recognises it.
+        with contextlib.suppress(SaisineError):
+            _move(services, mailbox, moves)
+        raise
+    _move(services, mailbox, moves)
     progress.finish()
     return result
+
+
+def _handle(services: Services, mailbox: Mailbox, uid: int, raw: bytes) -> Seen:
+    """One email through the pipeline, committed; a bug in it quarantines that email."""
+    try:
+        journey = process(raw, services.settings.folders.inbox, mailbox.uidvalidity, uid,
+                          services)
+    except StorageError:
+        raise  # without the database nothing can be recorded: stop, retry the pass later
+    except Exception as err:  # a bug on one email must not stop the others
+        return Seen(uid, "?", "?", "quarantined", _record_crash(services, mailbox, uid, raw, err),
+                    [])
+    email = journey.email
+    return Seen(uid, email.sender if email else "?", email.subject if email else "?",
+                journey.outcome,
+                journey.decision.reason if journey.decision else "already handled",
+                journey.references)
+
+
+def _move(services: Services, mailbox: Mailbox, moves: list[tuple[int, str]]) -> None:
+    """Move committed emails out of the inbox, one command per folder, then note it."""
+    if not moves:
+        return
+    for folder in dict.fromkeys(f for _, f in moves):
+        mailbox.move([uid for uid, f in moves if f == folder], folder)
+    with session_scope(services.engine) as session:
+        repo.mark_moved(session, services.settings.folders.inbox, mailbox.uidvalidity,
+                        [uid for uid, _ in moves])
+    moves.clear()
 
 
 def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
@@ -91,12 +120,3 @@ def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
                                   content_hash=hashlib.sha256(raw).hexdigest(),
                                   outcome="quarantined", reason=reason)
     return reason
-
-
-def _mark_moved(services: Services, mailbox: Mailbox, uid: int) -> None:
-    with session_scope(services.engine) as session:
-        record = repo.find_processed(session, services.settings.folders.inbox,
-                                     mailbox.uidvalidity, uid)
-        if record is not None:
-            record.moved_at = utcnow()
-            session.add(record)
