@@ -35,6 +35,7 @@ test: system-deps $(BIN)/saisine
 
 bench: system-deps $(BIN)/saisine
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/worker.py
 
 corpus: system-deps $(BIN)/saisine
 	$(BIN)/python -m tests.corpus.build

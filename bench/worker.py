@@ -17,13 +17,15 @@ circonscription's mailbox also holds (schools writing without a fiche,
 auto-replies, bounces, mailing lists, strangers). The floor fetches the same
 messages (BODY.PEEK) and extracts the same fiches in the same sandbox, storing
 and sending nothing. Saisine's pass then does everything: route, store, move,
-send. Each size runs in its own process, so its peak RSS is its own.
+send. Each size runs in its own process, so its peak RSS is its own; the RSS rise
+during the pass is what the worker itself held while working through the backlog.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -184,9 +186,35 @@ def floor(settings: Settings, svc) -> float:
     return time.perf_counter() - start
 
 
+class PeakRss:
+    """The process's resident memory sampled while a block runs: its peak, and how far
+    it rose above where it started (what the block itself holds)."""
+
+    PAGE = os.sysconf("SC_PAGE_SIZE")
+
+    def __enter__(self) -> PeakRss:
+        self.start = self.peak = self.now()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def now(self) -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * self.PAGE
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, self.now())
+
+
 def backlog(emails: int, fiches: int, rounds: int) -> dict:
     raws = mailbox_of(emails, fiches)
-    floors, passes = [], []
+    floors, passes, rises = [], [], []
     with servers(sink_in_process=False) as (dovecot, sink, root):
         for round_ in range(rounds):
             settings = settings_for(dovecot, sink, root / f"data{round_}")
@@ -194,15 +222,17 @@ def backlog(emails: int, fiches: int, rounds: int) -> dict:
             with services(settings) as svc:  # a cold start: new database, new sandbox
                 floors.append(floor(settings, svc))
                 start = time.perf_counter()
-                with Mailbox(settings.imap, settings.folders) as mailbox:
+                with PeakRss() as rss, Mailbox(settings.imap, settings.folders) as mailbox:
                     result = Worker(svc).one_pass(mailbox)
                 passes.append(time.perf_counter() - start)
+                rises.append(rss.peak - rss.start)
             assert sum(result.outcomes.values()) == emails, result.outcomes
             assert not dovecot.uids("INBOX")
     best_floor, best_pass = min(floors), min(passes)
     return {"emails": emails, "fiches": fiches, "floor_s": best_floor, "saisine_s": best_pass,
             "ratio": best_pass / best_floor, "emails_per_s": emails / best_pass,
             "outcomes": dict(result.outcomes), "sent": result.sent,
+            "pass_rss_rise_mib": max(rises) / 2**20,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "sandbox_peak_rss_mib":
                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
@@ -236,15 +266,17 @@ def main() -> None:
           f"p50 {lat['p50_s']:.3f} s, p95 {lat['p95_s']:.3f} s, max {lat['max_s']:.3f} s "
           f"(target p95 <= 3 s)")
     print(f"{'emails':>7} {'fiches':>6} {'floor':>8} {'saisine':>8} {'ratio':>6} "
-          f"{'emails/s':>9} {'peak RSS':>9} {'sandbox RSS':>12}")
+          f"{'emails/s':>9} {'RSS rise in pass':>17} {'peak RSS':>9} {'sandbox RSS':>12}")
     for emails in (250, args.emails):
         fiches = round(args.fiches * emails / args.emails)
         b = in_process("backlog", "--emails", str(emails), "--fiches", str(fiches),
                        "--rounds", str(args.rounds))
         print(f"{b['emails']:>7} {b['fiches']:>6} {b['floor_s']:>7.1f}s {b['saisine_s']:>7.1f}s "
-              f"{b['ratio']:>5.2f}x {b['emails_per_s']:>9.1f} {b['peak_rss_mib']:>6.0f} MiB "
+              f"{b['ratio']:>5.2f}x {b['emails_per_s']:>9.1f} {b['pass_rss_rise_mib']:>13.1f} MiB "
+              f"{b['peak_rss_mib']:>5.0f} MiB "
               f"{b['sandbox_peak_rss_mib']:>8.0f} MiB")
-    print("target: ratio <= 1.5x; peak RSS flat from 250 to 1000 emails")
+    print("target: ratio <= 1.5x; memory flat from 250 to 1000 emails (peak RSS includes "
+          "the bench's own copy of the mailbox it APPENDs)")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from worker.run import Pass, run_once
 
 log = logging.getLogger("saisine.worker")
 BACKOFF = (1, 2, 5, 15, 30, 60, 120, 300)  # seconds before reconnecting; the last repeats
+SEND_EVERY_SECONDS = 1.0  # during a pass
 
 
 class WorkerLocked(SaisineError):
@@ -82,8 +83,23 @@ class Worker:
                 return 0, 0
 
     def one_pass(self, mailbox: Mailbox) -> Pass:
-        result = run_once(self.svc, mailbox, self.progress)
-        result.sent, result.send_failures = self.flush()
+        # Mail goes out while the pass works: on a backlog, sending overlaps the time the
+        # parsing child reads fiches, instead of waiting for the whole pass.
+        sending, done = Counter(), threading.Event()
+
+        def send_meanwhile() -> None:
+            while not done.wait(SEND_EVERY_SECONDS):
+                sending.update(dict(zip(("sent", "failed"), self.flush(), strict=True)))
+
+        sender_thread = threading.Thread(target=send_meanwhile, name="send-during-pass")
+        sender_thread.start()
+        try:
+            result = run_once(self.svc, mailbox, self.progress)
+        finally:
+            done.set()
+            sender_thread.join()
+        sent, failed = self.flush()
+        result.sent, result.send_failures = sent + sending["sent"], failed + sending["failed"]
         if result.outcomes or result.sent:
             log.info("pass: %s, %d mail sent", dict(result.outcomes), result.sent)
         return result
