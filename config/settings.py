@@ -18,6 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.calendar import Meeting
+
 
 class ExtractionLimits(BaseModel):
     """Bounds around the parsing of one untrusted file."""
@@ -102,6 +104,9 @@ class Settings(BaseSettings):
     imap: Server = Server(port=993, security="tls")
     folders: Folders = Folders()
     storage: Storage = Storage()
+    # The school year's meetings ([[meetings]] date = 2026-12-15, optional deadline).
+    meetings: list[Meeting] = []
+    meeting_deadline_days: int = Field(6, ge=0)  # fiches due this many days before
     # IDLE wakes the worker at once; this poll is the safety net when IDLE misses mail.
     poll_seconds: int = Field(180, ge=1)
     flush_seconds: int = Field(60, ge=1)  # how often the outbox is retried

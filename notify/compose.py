@@ -7,6 +7,7 @@ import hashlib
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 MOTIF_LABELS = {
@@ -27,6 +28,8 @@ MISSING_LABELS = {"ecole_nom": "le nom de l'école", "ecole_commune": "la commun
 
 _env = Environment(loader=PackageLoader("notify", "templates"), undefined=StrictUndefined,
                    autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+# « mardi 15 décembre 2026 », as the circonscription writes dates to schools.
+_env.filters["date_fr"] = lambda day: format_date(day, "EEEE d MMMM y", locale="fr_FR")
 
 
 def render(name: str, **context: object) -> str:

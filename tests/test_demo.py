@@ -37,6 +37,9 @@ def test_demo_runs_the_worker_on_the_embedded_mailbox(tmp_path):
                           "ce.0382790b@ac-grenoble.fr": 1, "ce.0382257x@ac-grenoble.fr": 1,
                           "ce.0383344k@ac-grenoble.fr": 1, "ien.demo@ac-grenoble.fr": 1})
     assert all(m["Auto-Submitted"] for m in sent)
+    ack = next(m for m in sent if m["To"] == "ce.0387281h@ac-grenoble.fr")
+    assert "Elle sera étudiée lors de la réunion du pôle ressource du " in \
+        ack.get_body(("plain",)).get_content()
     [alert] = [m for m in sent if m["To"] == "ien.demo@ac-grenoble.fr"]
     assert [a.get_filename() for a in alert.iter_attachments()] == [
         f"fiche-{alert['Subject'].split('[')[1].split(']')[0]}.docx"]

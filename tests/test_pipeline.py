@@ -191,3 +191,31 @@ def test_signature_logo_is_not_a_fiche(services):
     Image.new("RGB", (40, 20), "blue").save(logo, format="PNG")
     mail = message(body="Bonjour", attachments=[("logo.png", logo.getvalue(), "image/png")])
     assert Mailbox().deliver(services, mail).outcome == "no_fiche"
+
+
+def test_the_acknowledgement_gives_the_meeting_date(services):
+    from datetime import date
+
+    from config.calendar import Meeting
+
+    services.settings = services.settings.model_copy(update={"meetings": [
+        Meeting(date=date(2026, 10, 16), deadline=date(2026, 10, 10)),
+        Meeting(date=date(2026, 12, 15))]})
+    box = Mailbox()
+    box.deliver(services, fiche_mail())  # sent on 5 October: in time for 16 October
+    late = fiche_mail({**FICHE, "eleve_nom": "MOREL"})
+    late.replace_header("Date", "Mon, 12 Oct 2026 08:00:00 +0200")
+    box.deliver(services, late)
+    on_time, after = [m.body_text for m in rows(services, Outbox)]
+    assert "réunion du pôle ressource du vendredi 16 octobre 2026." in on_time
+    assert ("réunion du pôle ressource du mardi 15 décembre 2026 : elle est arrivée après la "
+            "date limite de la réunion précédente.") in after
+    html = rows(services, Outbox)[0].body_html
+    assert "<strong>vendredi 16 octobre 2026</strong>" in html
+
+
+def test_without_a_calendar_the_acknowledgement_says_the_date_will_follow(services):
+    Mailbox().deliver(services, fiche_mail())
+    [ack] = rows(services, Outbox)
+    assert "La date de la réunion du pôle ressource qui l'étudiera vous sera communiquée." \
+        in ack.body_text

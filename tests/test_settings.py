@@ -32,3 +32,19 @@ def test_plain_text_to_a_remote_server_is_refused(tmp_path):
     config.write_text('[imap]\nhost = "imap.ac-grenoble.fr"\nsecurity = "none"\n')
     with pytest.raises(ConfigError, match="imap: .*only allowed for a server on this machine"):
         load_settings(config)
+
+
+def test_a_request_goes_to_the_first_meeting_whose_deadline_it_beat():
+    from datetime import date
+
+    from config.calendar import Meeting, meeting_for
+
+    october = Meeting(date=date(2026, 10, 16), deadline=date(2026, 10, 10))
+    december = Meeting(date=date(2026, 12, 15))  # deadline 6 days before: 9 December
+    calendar = [december, october]  # any order
+    assert meeting_for(calendar, date(2026, 10, 10), 6) == (october, False)  # on the day
+    assert meeting_for(calendar, date(2026, 10, 11), 6) == (december, True)
+    assert meeting_for(calendar, date(2026, 12, 9), 6) == (december, False)
+    assert meeting_for(calendar, date(2026, 12, 10), 6) == (None, True)  # none left after
+    assert meeting_for(calendar, date(2026, 12, 16), 6) == (None, False)
+    assert meeting_for([], date(2026, 10, 1), 6) == (None, False)

@@ -15,7 +15,7 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from importlib import resources
@@ -24,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from config.calendar import Meeting
 from config.errors import SaisineError
 from config.settings import Circonscription, Settings, Storage
 from ingest.embedded import EmbeddedImap
@@ -120,9 +121,12 @@ def prepare(folder: Path) -> None:
 
 
 def demo_settings(base: Settings, folder: Path, imap: EmbeddedImap, sink: MailSink) -> Settings:
+    # The pôle meets in three weeks: the acknowledgements give the date.
+    meeting = Meeting(date=datetime.now(UTC).date() + timedelta(days=21))
     return base.model_copy(update=dict(
         imap=imap.server(), smtp=sink.server(), circonscription=CIRCONSCRIPTION,
-        storage=Storage(data_dir=folder / "data"), poll_seconds=2, flush_seconds=1))
+        storage=Storage(data_dir=folder / "data"), meetings=[meeting], poll_seconds=2,
+        flush_seconds=1))
 
 
 def _wait(condition, what: str, timeout: float = 120) -> None:

@@ -12,6 +12,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -70,6 +71,10 @@ def check_settings(settings: Settings) -> list[Check]:
     if not circo.alert_to:
         checks.append(Check("alerts", Status.warning,
                             "no alert_to: urgent requests will alert nobody"))
+    today = date.today()
+    if not [m for m in settings.meetings if m.date >= today]:
+        checks.append(Check("meetings", Status.warning, "no meeting to come in the calendar: "
+                                                        "acknowledgements will give no date"))
     if circo.sender.endswith(".invalid"):
         checks.append(Check("sender", Status.failed,
                             "circonscription.sender is still the example address"))

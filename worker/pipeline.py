@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from config.calendar import meeting_for
 from config.errors import ExtractionError
 from config.settings import Settings
 from ingest.message import Email, EmailError, read_email
@@ -229,7 +230,9 @@ def _acknowledge(session: Session, j: Journey, s: Services, request: Request) ->
     read = [(label, compose.shown(key, fields[key])) for key, label in compose.ACK_FIELDS.items()
             if fields.get(key) not in (None, [])]
     missing = [compose.MISSING_LABELS.get(m, m) for m in request.missing]
-    context = dict(r=request, read=read, missing=missing,
+    received = (j.email.date or datetime.now(UTC)).date()
+    meeting, late = meeting_for(s.settings.meetings, received, s.settings.meeting_deadline_days)
+    context = dict(r=request, read=read, missing=missing, meeting=meeting, late=late,
                    circonscription=s.settings.circonscription.name)
     key = f"ack:{request.reference}"
     repo.enqueue(session, key, "ack", [j.email.sender],
