@@ -11,9 +11,18 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 
 
+class Member(BaseModel):
+    """Someone of the pôle ressource who receives the agendas."""
+
+    name: str
+    role: str  # as the circonscription says it: IEN, CPC, psychologue, enseignant spécialisé...
+    email: str
+
+
 class Meeting(BaseModel):
     date: date
     deadline: date | None = None  # empty: `deadline_days` before the meeting
+    roles: list[str] = []  # who gets its agenda, by role; empty: every member
 
     def deadline_with(self, deadline_days: int) -> date:
         return self.deadline or self.date - timedelta(days=deadline_days)
@@ -28,3 +37,70 @@ def meeting_for(meetings: list[Meeting], received: date,
         if received <= meeting.deadline_with(deadline_days):
             return meeting, position > 0
     return None, bool(coming)
+
+
+def recipients(meeting: Meeting, members: list[Member]) -> list[Member]:
+    wanted = {r.casefold() for r in meeting.roles}
+    return [m for m in members if not wanted or m.role.casefold() in wanted]
+
+
+# --- proposing a calendar from the official school holidays ------------------------------
+
+# The long holidays that close a school period ("Pont de l'Ascension" does not).
+PERIOD_ENDS = ("Vacances de la Toussaint", "Vacances de Noël", "Vacances d'hiver",
+               "Vacances de printemps", "Vacances d'été")
+
+
+class CalendarError(ValueError):
+    """No official dates for that year or zone."""
+
+
+def school_periods(year: str, zone: str) -> list[tuple[date, date]]:
+    """The five periods of school year `year` ("2026-2027") in `zone` (A, B, C): from the
+    first school day after one holiday to the last school day before the next."""
+    from vacances_scolaires_france import SchoolHolidayDates, UnsupportedZoneException
+
+    try:
+        first_year = int(year.split("-")[0])
+    except ValueError as err:
+        raise CalendarError(f"calendar: year {year!r}: expected like 2026-2027") from err
+    official = SchoolHolidayDates()
+    try:
+        key = official.zone_key(zone.upper())
+    except UnsupportedZoneException as err:
+        raise CalendarError(f"calendar: zone {zone!r}: expected A, B or C") from err
+    start, end = date(first_year, 8, 1), date(first_year + 1, 7, 31)
+    off = sorted(d for d, row in official.data.items()
+                 if start <= d <= end and row[key] and row["nom_vacances"] in PERIOD_ENDS)
+    if not off or off[-1] < date(first_year + 1, 7, 1):
+        raise CalendarError(f"calendar: no official holidays known for {year} (zone {zone})")
+    periods, begin = [], None
+    for day in (start + timedelta(days=n) for n in range((end - start).days + 1)):
+        if day in off:
+            if begin is not None:
+                periods.append((begin, day - timedelta(days=1)))
+                begin = None
+        elif begin is None and day.weekday() < 5:
+            begin = day
+    return periods
+
+
+def suggest(year: str, zone: str, deadline_days: int = 6) -> list[Meeting]:
+    """One meeting per period, on its last school day that is neither a Wednesday (no
+    class in most primary schools) nor a public or school holiday: decisions can then be
+    carried out before the break, as the circonscription's own notice did (meeting on
+    16 October, the day before the Toussaint holidays)."""
+    import holidays
+    from vacances_scolaires_france import SchoolHolidayDates
+
+    official = SchoolHolidayDates()
+    key = official.zone_key(zone.upper())
+    meetings = []
+    for begin, end in school_periods(year, zone):
+        public = holidays.France(years=range(begin.year, end.year + 1))
+        day = end
+        while day >= begin and (day.weekday() in (2, 5, 6) or day in public
+                                or official.data.get(day, {}).get(key)):
+            day -= timedelta(days=1)
+        meetings.append(Meeting(date=day, deadline=day - timedelta(days=deadline_days)))
+    return meetings

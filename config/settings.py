@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from config.calendar import Meeting
+from config.calendar import Meeting, Member
 
 
 class ExtractionLimits(BaseModel):
@@ -91,6 +91,19 @@ class Storage(BaseModel):
         return self.database_url or f"sqlite:///{(self.data_dir / 'saisine.db').resolve()}"
 
 
+class Agenda(BaseModel):
+    """When and how the consolidated agenda goes out."""
+
+    # Sent the morning after each deadline, at this hour, local time.
+    send_hour: int = Field(7, ge=0, le=23)
+    timezone: str = "Europe/Paris"
+    # Pupils appear by initials; full names only if the circonscription decides so.
+    full_names: bool = False
+    # A call for requests to the schools, this many days before each deadline (0: none).
+    reminder_days: int = Field(0, ge=0)
+    reminder_to: list[str] = []
+
+
 class Settings(BaseSettings):
     """Everything Saisine can be told. One instance per process."""
 
@@ -107,6 +120,8 @@ class Settings(BaseSettings):
     # The school year's meetings ([[meetings]] date = 2026-12-15, optional deadline).
     meetings: list[Meeting] = []
     meeting_deadline_days: int = Field(6, ge=0)  # fiches due this many days before
+    pole: list[Member] = []  # [[pole]] name, role, email: who receives the agendas
+    agenda: Agenda = Agenda()
     # IDLE wakes the worker at once; this poll is the safety net when IDLE misses mail.
     poll_seconds: int = Field(180, ge=1)
     flush_seconds: int = Field(60, ge=1)  # how often the outbox is retried

@@ -4,6 +4,7 @@ keep it from looping (RFC 3834) and thread it with the school's email."""
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -28,8 +29,14 @@ MISSING_LABELS = {"ecole_nom": "le nom de l'école", "ecole_commune": "la commun
 
 _env = Environment(loader=PackageLoader("notify", "templates"), undefined=StrictUndefined,
                    autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
-# « mardi 15 décembre 2026 », as the circonscription writes dates to schools.
-_env.filters["date_fr"] = lambda day: format_date(day, "EEEE d MMMM y", locale="fr_FR")
+
+
+def date_fr(day: date) -> str:
+    """« mardi 15 décembre 2026 », as the circonscription writes dates."""
+    return format_date(day, "EEEE d MMMM y", locale="fr_FR")
+
+
+_env.filters["date_fr"] = date_fr
 
 
 def render(name: str, **context: object) -> str:
@@ -53,7 +60,7 @@ def message_id(key: str, sender: str) -> str:
 
 def build(*, message_id: str, kind: str, sender: str, recipients: list[str], subject: str,
           body_text: str, body_html: str | None, in_reply_to: str | None,
-          attachment: tuple[str, bytes] | None = None) -> EmailMessage:
+          attachments: list[tuple[str, bytes]] = ()) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = ", ".join(recipients)
@@ -69,7 +76,6 @@ def build(*, message_id: str, kind: str, sender: str, recipients: list[str], sub
     mail.set_content(body_text)
     if body_html:
         mail.add_alternative(body_html, subtype="html")
-    if attachment:
-        name, data = attachment
+    for name, data in attachments:
         mail.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return mail

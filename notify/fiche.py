@@ -210,7 +210,7 @@ def _pdf(values: dict[str, Any]) -> bytes:
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    font, bold = _fonts(pdfmetrics, TTFont)
+    font, bold = pdf_fonts(pdfmetrics, TTFont)
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4)
     c.setTitle(TITLE)
@@ -286,7 +286,7 @@ def _pdf(values: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def _fonts(pdfmetrics: Any, ttfont: Any) -> tuple[str, str]:
+def pdf_fonts(pdfmetrics: Any, ttfont: Any) -> tuple[str, str]:
     """DejaVu for the accents when it is installed, else the PDF base fonts."""
     from pathlib import Path
 

@@ -73,17 +73,22 @@ _SUFFIXES = {"docx": ".docx", "odt": ".odt", "pdf": ".pdf", "doc": ".doc", "rtf"
 
 
 def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
-    attachment = None
+    data_dir = settings.storage.data_dir
+    attachments = []
     if mail.attach_sha256:
-        path = repo.file_path(settings.storage.data_dir, mail.attach_sha256)
+        path = repo.file_path(data_dir, mail.attach_sha256)
         if path.exists():
             data = path.read_bytes()
             suffix = _SUFFIXES.get(sniff(data), "")
-            attachment = (f"fiche-{mail.reference or 'demande'}{suffix}", data)
+            attachments.append((f"fiche-{mail.reference or 'demande'}{suffix}", data))
+    for document in mail.attachments:
+        path = repo.file_path(data_dir, document["sha256"])
+        if path.exists():
+            attachments.append((document["name"], path.read_bytes()))
     return compose.build(message_id=mail.message_id, kind=mail.kind,
                          sender=settings.circonscription.sender, recipients=mail.recipients,
                          subject=mail.subject, body_text=mail.body_text, body_html=mail.body_html,
-                         in_reply_to=mail.in_reply_to, attachment=attachment)
+                         in_reply_to=mail.in_reply_to, attachments=attachments)
 
 
 def flush(engine: Engine, settings: Settings, batch: int = 50) -> tuple[int, int]:

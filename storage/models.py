@@ -3,7 +3,7 @@ trail and processed-message log carry references and outcomes, never a name."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -50,8 +50,16 @@ class Request(SQLModel, table=True):
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     needs_review: bool = False
     urgent: bool = False
-    status: str = Field(default="received", max_length=20)
+    status: str = Field(default="received", max_length=20)  # received, decided, closed
     source_message_id: str | None = Field(default=None, max_length=998)
+    # The meeting that studies it: the first whose deadline it beat (late: not the coming
+    # one). A request still open after its meeting is carried over to the next.
+    meeting_date: date | None = Field(default=None, index=True)
+    late: bool = False
+    # What the pôle decided ("suite donnée"), and who follows it up.
+    decision: str | None = None
+    referent: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = None
 
 
 class StoredFile(SQLModel, table=True):
@@ -83,6 +91,10 @@ class Outbox(SQLModel, table=True):
     body_html: str | None = None
     in_reply_to: str | None = Field(default=None, max_length=998)
     attach_sha256: str | None = Field(default=None, max_length=64)
+    # Documents stored by hash in the data folder: [{"name": ..., "sha256": ...}].
+    attachments: list[dict[str, str]] = Field(default_factory=list,
+                                              sa_column=Column(JSON, nullable=False,
+                                                               server_default="[]"))
     created_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)

@@ -7,9 +7,10 @@ and the processed-message record are committed together or not at all.
 from __future__ import annotations
 
 import collections
+import hashlib
 import os
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import and_, or_, update
@@ -97,11 +98,10 @@ def file_path(data_dir: Path, sha256: str) -> Path:
     return data_dir / "files" / sha256[:2] / sha256
 
 
-def store_file(session: Session, data_dir: Path, request: Request, data: bytes, sha256: str,
-               name: str) -> StoredFile:
-    """Keep a file for a request: written once per content, owner-only, never under the
-    sender's name. Written before the commit; a file left by a rolled-back transaction
-    is only an unreferenced copy."""
+def store_blob(data_dir: Path, data: bytes) -> str:
+    """Write `data` once under its hash, owner-only; returns the hash. Written before the
+    commit: a file left by a rolled-back transaction is only an unreferenced copy."""
+    sha256 = hashlib.sha256(data).hexdigest()
     path = file_path(data_dir, sha256)
     if not path.exists():
         for folder in (path.parent.parent, path.parent):  # mkdir's mode skips parents
@@ -117,6 +117,14 @@ def store_file(session: Session, data_dir: Path, request: Request, data: bytes, 
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+    return sha256
+
+
+def store_file(session: Session, data_dir: Path, request: Request, data: bytes, sha256: str,
+               name: str) -> StoredFile:
+    """Keep a file for a request: written once per content, owner-only, never under the
+    sender's name."""
+    store_blob(data_dir, data)
     existing = session.exec(select(StoredFile).where(
         StoredFile.request_id == request.id, StoredFile.sha256 == sha256)).first()
     if existing:
@@ -132,13 +140,15 @@ def store_file(session: Session, data_dir: Path, request: Request, data: bytes, 
 def enqueue(session: Session, key: str, kind: str, recipients: list[str], subject: str,
             body_text: str, message_id: str, body_html: str | None = None,
             in_reply_to: str | None = None, attach_sha256: str | None = None,
-            reference: str | None = None) -> Outbox | None:
+            reference: str | None = None,
+            attachments: list[dict[str, str]] | None = None) -> Outbox | None:
     """Queue a mail once per key; None when that key was queued already."""
     if session.exec(select(Outbox).where(Outbox.key == key)).first():
         return None
     mail = Outbox(key=key, kind=kind, recipients=recipients, subject=subject,
                   body_text=body_text, body_html=body_html, in_reply_to=in_reply_to,
-                  attach_sha256=attach_sha256, message_id=message_id, reference=reference)
+                  attach_sha256=attach_sha256, message_id=message_id, reference=reference,
+                  attachments=attachments or [])
     session.add(mail)
     session.flush()
     return mail
@@ -173,6 +183,39 @@ def mark_failed(session: Session, mail: Outbox, error: str, retry_at: datetime) 
 
 
 # --- audit ----------------------------------------------------------------------------
+
+def audited(session: Session, event: str, detail: str) -> bool:
+    """Whether this event was recorded with this detail: marks what was done once."""
+    return session.exec(select(AuditEvent.id).where(
+        AuditEvent.event == event, AuditEvent.detail == detail)).first() is not None
+
+
+def agenda_requests(session: Session, meeting: date) -> list[Request]:
+    """What a meeting studies: open requests assigned to it, carried over from an earlier
+    one, or received while the calendar had no meeting."""
+    return list(session.exec(select(Request).where(
+        Request.status == "received",
+        or_(Request.meeting_date <= meeting, Request.meeting_date.is_(None)))  # type: ignore[union-attr,operator]
+        .order_by(Request.created_at)))
+
+
+def decide(session: Session, reference: str, decision: str | None, referent: str | None,
+           close: bool) -> Request | None:
+    """Record what the pôle decided ("suite donnée"), and close the request if asked."""
+    request = find_request(session, reference)
+    if request is None:
+        return None
+    if decision:
+        request.decision, request.decided_at = decision, utcnow()
+        request.status = "decided"
+    if referent:
+        request.referent = referent
+    if close:
+        request.status = "closed"
+        request.decided_at = request.decided_at or utcnow()
+    session.add(request)
+    return request
+
 
 def audit(session: Session, event: str, reference: str | None = None,
           detail: str | None = None) -> None:

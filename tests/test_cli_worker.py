@@ -148,3 +148,69 @@ def test_dry_run_on_a_fresh_install_creates_no_database(tmp_path, dovecot, smtp_
     assert done.returncode == 0 and "accepted: 1" in done.stdout
     assert not (tmp_path / "data").exists()
     assert "Saisine" not in dovecot.doveadm("mailbox", "list", "-u", dv.USER)
+
+
+MEETINGS = """
+[[meetings]]
+date = 2026-10-16
+deadline = 2026-10-10
+
+[[pole]]
+name = "Mme Inspectrice"
+role = "IEN"
+email = "ien.voiron@ac-grenoble.fr"
+"""
+
+
+def test_after_the_meeting_decide_and_tell_the_school(tmp_path, dovecot, smtp_server):
+    config = config_for(tmp_path, dovecot, smtp_server)
+    config.write_text(config.read_text() + MEETINGS)
+    dovecot.deliver(fiche_mail().as_bytes())
+    assert "PR-2026-0001" in saisine(config, "run", "--once").stdout
+    [(_, ack)] = smtp_server.messages
+    assert "vendredi 16 octobre 2026" in ack.get_body(("plain",)).get_content()
+
+    early = saisine(config, "notify-decision", "PR-2026-0001")
+    assert early.returncode == 2 and "has no decision yet" in early.stderr
+    done = saisine(config, "decide", "pr-2026-0001", "--suite",
+                   "Observation en classe par la psychologue scolaire.", "--referent",
+                   "psychologue", "--close")
+    assert done.returncode == 0 and "closed" in done.stdout
+    told = saisine(config, "notify-decision", "PR-2026-0001")
+    assert told.returncode == 0 and "mail sent: 1" in told.stdout
+    decision = smtp_server.messages[-1][1]
+    assert decision["To"] == "ce.0381234x@ac-grenoble.fr"
+    assert decision["In-Reply-To"] == ack["Message-ID"]  # threaded under the acknowledgement
+    text = decision.get_body(("plain",)).get_content()
+    assert "Suite donnée : Observation en classe par la psychologue scolaire." in text
+    assert "vendredi 16 octobre 2026" in text and "Cette demande est close" in text
+    assert saisine(config, "decide", "PR-2026-0999", "--close").returncode == 2
+
+
+def test_agenda_preview_and_send_on_demand(tmp_path, dovecot, smtp_server):
+    config = config_for(tmp_path, dovecot, smtp_server)
+    config.write_text(config.read_text() + MEETINGS)
+    dovecot.deliver(fiche_mail().as_bytes())
+    saisine(config, "run", "--once")
+    smtp_server.messages.clear()
+
+    preview = saisine(config, "agenda", "preview", "--meeting", "2026-10-16", "-o",
+                      str(tmp_path / "preview"))
+    assert preview.returncode == 0 and "1 request(s)" in preview.stderr
+    written = sorted(p.name for p in (tmp_path / "preview").iterdir())
+    assert written == [f"ordre-du-jour-pole-ressource-2026-10-16.{x}" for x in
+                       ("docx", "html", "pdf")]
+    assert smtp_server.messages == []  # a preview sends nothing
+
+    for _ in range(2):  # on demand, as often as asked
+        sent = saisine(config, "agenda", "send", "--meeting", "2026-10-16")
+        assert "1 queued, 1 sent" in sent.stdout
+    assert [to for to, _ in smtp_server.messages] == [["ien.voiron@ac-grenoble.fr"]] * 2
+    missing = saisine(config, "agenda", "send", "--meeting", "2026-11-20")
+    assert missing.returncode == 2 and "no meeting on 2026-11-20" in missing.stderr
+
+    shown = saisine(config, "calendar")
+    assert "16/10/2026" in shown.stdout and "10/10/2026" in shown.stdout
+    proposed = saisine(config, "calendar", "suggest", "--year", "2026-2027", "--zone", "A")
+    assert "date = 2026-10-16\ndeadline = 2026-10-10" in proposed.stdout
+    tomllib.loads(proposed.stdout)

@@ -212,6 +212,9 @@ def test_the_acknowledgement_gives_the_meeting_date(services):
             "date limite de la réunion précédente.") in after
     html = rows(services, Outbox)[0].body_html
     assert "<strong>vendredi 16 octobre 2026</strong>" in html
+    first, second = rows(services, Request)
+    assert (first.meeting_date, first.late) == (date(2026, 10, 16), False)
+    assert (second.meeting_date, second.late) == (date(2026, 12, 15), True)
 
 
 def test_without_a_calendar_the_acknowledgement_says_the_date_will_follow(services):

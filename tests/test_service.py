@@ -75,3 +75,47 @@ def test_worker_alerts_within_seconds_survives_a_server_restart_and_stops(
     output = (tmp_path / "worker.log").read_text()
     assert "reconnecting" in output and "Traceback" not in output
     assert "ROUX" not in output and "GIRARD" not in output  # no pupil data in logs
+
+
+def test_the_running_worker_sends_a_due_agenda_once_across_restarts(
+        tmp_path, dovecot, smtp_server):
+    """The deadline passed (real clock): the worker queues and sends the agenda at
+    start-up; restarted, it sends nothing more."""
+    from datetime import date, timedelta
+
+    meeting = date.today() + timedelta(days=10)
+    data = tmp_path / "data"
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data)
+    config.write_text(config.read_text() + f"""
+[[meetings]]
+date = {meeting.isoformat()}
+deadline = {(date.today() - timedelta(days=2)).isoformat()}
+
+[[pole]]
+name = "Mme Inspectrice"
+role = "IEN"
+email = "ien.voiron@ac-grenoble.fr"
+""")
+    dovecot.deliver(fiche_mail().as_bytes())
+    agendas = lambda: [m for _, m in smtp_server.messages  # noqa: E731
+                       if str(m["Subject"]).startswith("Ordre du jour")]
+    for run in range(2):
+        with open(tmp_path / f"worker{run}.log", "wb") as log:
+            worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config",
+                                       str(config), "run"], stdout=log,
+                                      stderr=subprocess.STDOUT, env=dv.worker_env())
+        try:
+            wait_until(lambda: (data / "saisine.db").exists(), 30)
+            if run == 0:
+                wait_until(lambda: len(agendas()) == 1, 30)
+            else:
+                time.sleep(4)  # long enough for the start-up look at the calendar
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(15)
+    assert len(agendas()) == 1
+    # Looked at after the pass: the fiche that was waiting is on the agenda.
+    assert "1 demande(s) reçue(s)" in agendas()[0].get_body(("plain",)).get_content()
+    attached = [a.get_filename() for a in agendas()[0].iter_attachments()]
+    assert attached == [f"ordre-du-jour-pole-ressource-{meeting.isoformat()}.docx",
+                        f"ordre-du-jour-pole-ressource-{meeting.isoformat()}.pdf"]

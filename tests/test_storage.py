@@ -150,3 +150,22 @@ def test_rehearsal_rolls_back_every_transaction(engine):
             assert len(repo.list_requests(s)) == 2  # the rehearsal sees its own work
     with session_scope(engine) as s:
         assert [r.reference for r in repo.list_requests(s)] == [request(1).reference]
+
+
+def test_a_database_from_the_first_release_upgrades_with_its_rows(engine):
+    """0001 -> head on a database holding a request, as an installation upgrades."""
+    from alembic import command
+
+    from storage.db import _alembic
+
+    with engine.begin() as connection:
+        command.downgrade(_alembic(connection), "0001")
+        connection.execute(text(
+            "INSERT INTO request (reference, created_at, sender, fiche_hash, method, fields, "
+            "missing, warnings, needs_review, urgent, status) VALUES ('PR-2026-0001', "
+            "'2026-10-05 09:30:00', 'ce.0381234x@ac-grenoble.fr', 'ab', 'docx-table', '{}', "
+            "'[]', '[]', false, false, 'received')"))
+    migrate(engine)
+    with session_scope(engine) as s:
+        [old] = repo.list_requests(s)
+    assert old.reference == "PR-2026-0001" and old.late is False and old.meeting_date is None

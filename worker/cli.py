@@ -8,11 +8,14 @@ sees a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -318,6 +321,173 @@ def quarantine(
     for m in found:
         table.add_row(str(m.id), f"{m.processed_at:%d/%m/%Y %H:%M}", m.outcome, m.reason or "")
     Console().print(table)
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+calendar_app = typer.Typer(help="The pôle's meetings: show them, or propose them for a year.",
+                           invoke_without_command=True, no_args_is_help=False)
+agenda_app = typer.Typer(help="The consolidated agenda of a meeting.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(agenda_app, name="agenda")
+
+
+def _day(value: Optional[str]) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(SaisineError(f"date {value!r}: expected YYYY-MM-DD")) from None
+
+
+@calendar_app.callback()
+def calendar(ctx: typer.Context) -> None:
+    """The meetings in the settings, with their deadlines and when the agenda goes out."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from config.calendar import recipients
+    from worker.meetings import agenda_time, deadline_of
+
+    settings: Settings = ctx.obj
+    if not settings.meetings:
+        print("no meeting in the settings: add [[meetings]] (saisine calendar suggest "
+              "--year 2026-2027 --zone A proposes them)")
+        return
+    table = Table("réunion", "date limite", "envoi de l'ordre du jour", "destinataires",
+                  title="Réunions du pôle ressource", title_justify="left")
+    for m in sorted(settings.meetings, key=lambda m: m.date):
+        sent_at = agenda_time(m, settings).astimezone(ZoneInfo(settings.agenda.timezone))
+        table.add_row(f"{m.date:%d/%m/%Y}", f"{deadline_of(m, settings):%d/%m/%Y}",
+                      f"{sent_at:%d/%m/%Y %H:%M}",
+                      ", ".join(p.email for p in recipients(m, settings.pole)) or "-")
+    Console().print(table)
+
+
+@calendar_app.command("suggest")
+def calendar_suggest(
+    ctx: typer.Context,
+    year: Annotated[str, typer.Option(help="School year, e.g. 2026-2027.")],
+    zone: Annotated[str, typer.Option(help="Holiday zone: A (Grenoble), B or C.")] = "A",
+) -> None:
+    """Propose one meeting per school period from the official holidays (TOML to paste)."""
+    from config.calendar import CalendarError, suggest
+
+    settings: Settings = ctx.obj
+    try:
+        meetings = suggest(year, zone, settings.meeting_deadline_days)
+    except CalendarError as err:
+        raise _fail(err) from None
+    print(f"# {year}, zone {zone.upper()}: one meeting per period, on its last school day "
+          f"(no Wednesday, no public holiday);\n# fiches due "
+          f"{settings.meeting_deadline_days} days before. Paste into your settings file.")
+    for m in meetings:
+        print(f"\n[[meetings]]\ndate = {m.date.isoformat()}\n"
+              f"deadline = {m.deadline.isoformat()}")
+
+
+@agenda_app.command("preview")
+def agenda_preview(
+    ctx: typer.Context,
+    meeting: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD; default: the next.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("."),
+) -> None:
+    """Write the agenda (DOCX, PDF, HTML) here without sending anything."""
+    from notify import agenda as documents
+    from storage import repo
+    from storage.db import session_scope
+    from worker.meetings import choose, deadline_of
+
+    settings: Settings = ctx.obj
+    try:
+        chosen = choose(settings, _day(meeting))
+        with session_scope(_engine(settings)) as session:
+            agenda = documents.build(repo.agenda_requests(session, chosen.date), chosen.date,
+                                     deadline_of(chosen, settings),
+                                     settings.circonscription.name, settings.agenda.full_names)
+        output.mkdir(parents=True, exist_ok=True)
+        stem = output / f"ordre-du-jour-pole-ressource-{chosen.date.isoformat()}"
+        for suffix, data in ((".docx", documents.to_docx(agenda)),
+                             (".pdf", documents.to_pdf(agenda)),
+                             (".html", documents.to_html(agenda).encode())):
+            stem.with_suffix(suffix).write_bytes(data)
+            os.chmod(stem.with_suffix(suffix), 0o600)  # pupils' data
+    except SaisineError as err:
+        raise _fail(err) from None
+    except OSError as err:
+        raise _fail(SaisineError(f"agenda: cannot write in {output} ({err.strerror})")) from None
+    print(f"{agenda.count} request(s); wrote {stem}.docx, .pdf and .html", file=sys.stderr)
+
+
+@agenda_app.command("send")
+def agenda_send(
+    ctx: typer.Context,
+    meeting: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+) -> None:
+    """(Re)send a meeting's agenda now, to its recipients, whatever was sent before."""
+    from notify import sender
+    from storage import repo
+    from storage.db import session_scope
+    from storage.models import utcnow
+    from worker.meetings import choose, queue_agenda
+
+    settings: Settings = ctx.obj
+    try:
+        chosen = choose(settings, _day(meeting))
+        engine = _engine(settings)
+        with session_scope(engine) as session:
+            queued = queue_agenda(session, settings, chosen, again=utcnow().isoformat())
+            repo.audit(session, "agenda.sent_on_demand", None, f"meeting {chosen.date}")
+        sent, failed = sender.flush(engine, settings)
+    except SaisineError as err:
+        raise _fail(err) from None
+    print(f"agenda of {chosen.date}: {queued} queued, {sent} sent, {failed} to retry")
+
+
+@app.command()
+def decide(
+    ctx: typer.Context,
+    reference: str,
+    suite: Annotated[Optional[str], typer.Option(help="What the pôle decided.")] = None,
+    referent: Annotated[Optional[str], typer.Option(help="Who follows it up (a role).")] = None,
+    close: Annotated[bool, typer.Option("--close", help="Close the request.")] = False,
+) -> None:
+    """Record the pôle's decision on a request ("suite donnée"), or close it."""
+    from storage import repo
+    from storage.db import session_scope
+
+    settings: Settings = ctx.obj
+    if not (suite or referent or close):
+        raise _fail(SaisineError("decide: give --suite, --referent or --close"))
+    try:
+        with session_scope(_engine(settings)) as session:
+            request = repo.decide(session, reference.strip().upper(), suite, referent, close)
+            if request is None:
+                raise SaisineError(f"decide: no request {reference}")
+            repo.audit(session, "request.decided", request.reference, f"status={request.status}")
+            status = request.status
+    except SaisineError as err:
+        raise _fail(err) from None
+    print(f"{reference.upper()}: {status}")
+
+
+@app.command("notify-decision")
+def notify_decision(ctx: typer.Context, reference: str) -> None:
+    """Send the pôle's decision to the school, in French, threaded with the earlier mail."""
+    from notify import sender
+    from storage.db import session_scope
+    from worker.meetings import queue_decision
+
+    settings: Settings = ctx.obj
+    try:
+        engine = _engine(settings)
+        with session_scope(engine) as session:
+            to = queue_decision(session, settings, reference.strip().upper())
+        sent, failed = sender.flush(engine, settings)
+    except SaisineError as err:
+        raise _fail(err) from None
+    print(f"decision for {reference.upper()} queued to {to}; mail sent: {sent}, "
+          f"to retry: {failed}")
 
 
 @app.command()

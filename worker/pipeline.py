@@ -185,13 +185,16 @@ def _new_request(session: Session, j: Journey, s: Services, read: Read,
     year = (j.email.date or datetime.now(UTC)).year
     fields = extraction.fields
     urgent = bool(fields.get("urgence")) or decision.urgent_subject
+    received = (j.email.date or datetime.now(UTC)).date()
+    meeting, late = meeting_for(s.settings.meetings, received, s.settings.meeting_deadline_days)
     request = repo.add_request(session, Request(
         reference=repo.next_reference(session, year), sender=j.email.sender,
         school_name=fields.get("ecole_nom"), school_commune=fields.get("ecole_commune"),
         fiche_hash=read.attachment.sha256, method=extraction.method, fields=fields,
         missing=extraction.missing, warnings=extraction.warnings,
         needs_review=extraction.needs_review, urgent=urgent,
-        source_message_id=j.email.message_id))
+        source_message_id=j.email.message_id, meeting_date=meeting.date if meeting else None,
+        late=late))
     _keep_files(session, s, request, [read.attachment] + decision.others)
     _acknowledge(session, j, s, request)
     if urgent:
@@ -230,10 +233,8 @@ def _acknowledge(session: Session, j: Journey, s: Services, request: Request) ->
     read = [(label, compose.shown(key, fields[key])) for key, label in compose.ACK_FIELDS.items()
             if fields.get(key) not in (None, [])]
     missing = [compose.MISSING_LABELS.get(m, m) for m in request.missing]
-    received = (j.email.date or datetime.now(UTC)).date()
-    meeting, late = meeting_for(s.settings.meetings, received, s.settings.meeting_deadline_days)
-    context = dict(r=request, read=read, missing=missing, meeting=meeting, late=late,
-                   circonscription=s.settings.circonscription.name)
+    context = dict(r=request, read=read, missing=missing, meeting=request.meeting_date,
+                   late=request.late, circonscription=s.settings.circonscription.name)
     key = f"ack:{request.reference}"
     repo.enqueue(session, key, "ack", [j.email.sender],
                  f"[{request.reference}] Demande reçue – pôle ressource",

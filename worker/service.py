@@ -2,7 +2,8 @@
 safety net and a scheduled outbox flush (APScheduler).
 
 The main thread keeps the IMAP connection: a pass, then IDLE until the server
-announces mail or `poll_seconds` pass, then a pass again. A lost connection is
+announces mail or `poll_seconds` pass, then a pass again. Each pass ends by
+queueing what the meeting calendar says is due (agenda, call for requests). A lost connection is
 re-opened with a growing delay, and the first pass after it catches up on what
 arrived meanwhile. The outbox is flushed after each pass and every
 `flush_seconds`, never twice at once (a lock), so no mail is sent twice.
@@ -30,6 +31,7 @@ from notify import sender
 from parsers.sandbox import Sandbox
 from storage import repo
 from storage.db import open_database, rehearsal, session_scope
+from worker.meetings import queue_due
 from worker.pipeline import Services
 from worker.progress import Progress
 from worker.run import Pass, run_once
@@ -95,6 +97,9 @@ class Worker:
         sender_thread.start()
         try:
             result = run_once(self.svc, mailbox, self.progress)
+            # After the mail, so that an agenda due now includes what just arrived. A pass
+            # runs at least every poll_seconds, so the calendar is never looked at late.
+            queue_due(self.svc.engine, self.svc.settings)
         finally:
             done.set()
             sender_thread.join()

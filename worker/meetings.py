@@ -1,0 +1,161 @@
+"""The meetings' scheduled mail: the call for requests before each deadline (optional),
+and the consolidated agenda the morning after it.
+
+`queue_due(engine, settings, now)` is called by the worker's scheduler every few
+minutes and is safe to call any number of times: what it queues is marked in the
+audit trail in the same transaction as the mail (outbox), so an agenda goes out
+once per meeting, across restarts. `now` is a parameter so that tests hold the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from config.calendar import Meeting, recipients
+from config.settings import Settings
+from notify import agenda as documents
+from notify import compose
+from storage import repo
+from storage.db import session_scope
+
+log = logging.getLogger("saisine.meetings")
+
+
+def _at(day: date, settings: Settings) -> datetime:
+    local = datetime.combine(day, time(settings.agenda.send_hour),
+                             ZoneInfo(settings.agenda.timezone))
+    return local.astimezone(UTC)
+
+
+def deadline_of(meeting: Meeting, settings: Settings) -> date:
+    return meeting.deadline_with(settings.meeting_deadline_days)
+
+
+def agenda_time(meeting: Meeting, settings: Settings) -> datetime:
+    """The morning after the deadline: every fiche received on the deadline day counts."""
+    return _at(deadline_of(meeting, settings) + timedelta(days=1), settings)
+
+
+def reminder_time(meeting: Meeting, settings: Settings) -> datetime | None:
+    days = settings.agenda.reminder_days
+    return _at(deadline_of(meeting, settings) - timedelta(days=days), settings) if days else None
+
+
+def queue_due(engine: Engine, settings: Settings, now: datetime | None = None) -> list[str]:
+    """Queue what is due at `now` and was not queued before; says what it queued."""
+    now = now or datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(settings.agenda.timezone)).date()
+    done = []
+    for meeting in settings.meetings:
+        if meeting.date < today:
+            continue  # a past meeting: nothing to send any more
+        reminder, agenda = reminder_time(meeting, settings), agenda_time(meeting, settings)
+        # A call for requests is pointless once the deadline's morning has come.
+        too_late = _at(deadline_of(meeting, settings), settings)
+        jobs = [("reminder", queue_reminder, reminder is not None and reminder <= now < too_late),
+                ("agenda", queue_agenda, agenda <= now)]
+        for name, queue, due in jobs:
+            if not due:
+                continue
+            marker = f"meeting {meeting.date.isoformat()}"
+            with session_scope(engine) as session:
+                if repo.audited(session, f"{name}.queued", marker):
+                    continue
+                count = queue(session, settings, meeting)
+                repo.audit(session, f"{name}.queued", None, marker)
+            log.info("%s of the meeting of %s queued for %d recipient(s)", name, meeting.date,
+                     count)
+            done.append(f"{name} {meeting.date.isoformat()}")
+    return done
+
+
+def queue_agenda(session: Session, settings: Settings, meeting: Meeting,
+                 again: str | None = None) -> int:
+    """Build the agenda of `meeting` and queue it to each of its recipients; `again` makes
+    the keys of a resend on demand. Returns how many mails were queued."""
+    circo = settings.circonscription
+    agenda = documents.build(repo.agenda_requests(session, meeting.date), meeting.date,
+                             deadline_of(meeting, settings), circo.name,
+                             settings.agenda.full_names)
+    data_dir = settings.storage.data_dir
+    name = f"ordre-du-jour-pole-ressource-{meeting.date.isoformat()}"
+    attachments = [
+        {"name": f"{name}.docx", "sha256": repo.store_blob(data_dir, documents.to_docx(agenda))},
+        {"name": f"{name}.pdf", "sha256": repo.store_blob(data_dir, documents.to_pdf(agenda))},
+    ]
+    text, html = documents.to_text(agenda), documents.to_html(agenda)
+    queued = 0
+    for member in recipients(meeting, settings.pole):
+        key = f"agenda:{meeting.date.isoformat()}:{member.email}{f':{again}' if again else ''}"
+        if repo.enqueue(session, key, "agenda", [member.email],
+                        f"Ordre du jour du pôle ressource – réunion du "
+                        f"{compose.date_fr(meeting.date)}", text,
+                        compose.message_id(key, circo.sender), body_html=html,
+                        attachments=attachments):
+            queued += 1
+    if not queued:
+        log.warning("agenda of %s: no recipient (set [[pole]] members in the settings)",
+                    meeting.date)
+    return queued
+
+
+def queue_reminder(session: Session, settings: Settings, meeting: Meeting) -> int:
+    circo = settings.circonscription
+    text = compose.render("reminder.txt.j2", meeting=meeting.date,
+                          deadline=deadline_of(meeting, settings), circonscription=circo.name)
+    queued = 0
+    for address in settings.agenda.reminder_to:
+        key = f"reminder:{meeting.date.isoformat()}:{address}"
+        if repo.enqueue(session, key, "reminder", [address],
+                        f"Pôle ressource : demandes pour la réunion du "
+                        f"{compose.date_fr(meeting.date)}", text,
+                        compose.message_id(key, circo.sender)):
+            queued += 1
+    return queued
+
+
+# --- after the meeting ------------------------------------------------------------------
+
+def choose(settings: Settings, wanted: date | None, today: date | None = None) -> Meeting:
+    """The meeting on `wanted`, else the next one in the calendar."""
+    from config.errors import ConfigError
+
+    today = today or datetime.now(ZoneInfo(settings.agenda.timezone)).date()
+    if wanted is not None:
+        for meeting in settings.meetings:
+            if meeting.date == wanted:
+                return meeting
+        raise ConfigError(f"agenda: no meeting on {wanted} in the calendar")
+    coming = sorted((m for m in settings.meetings if m.date >= today), key=lambda m: m.date)
+    if not coming:
+        raise ConfigError("agenda: no meeting to come in the calendar ([[meetings]])")
+    return coming[0]
+
+
+def queue_decision(session: Session, settings: Settings, reference: str) -> str:
+    """Queue the pôle's decision to the school, threaded under our acknowledgement."""
+    from config.errors import SaisineError
+
+    request = repo.find_request(session, reference)
+    if request is None:
+        raise SaisineError(f"notify-decision: no request {reference}")
+    if not request.decision:
+        raise SaisineError(f"notify-decision: {reference} has no decision yet "
+                           f"(saisine decide {reference} --suite ...)")
+    circo = settings.circonscription
+    key = f"decision:{request.reference}:{request.decided_at.isoformat()}"
+    text = compose.render("decision.txt.j2", r=request, circonscription=circo.name)
+    # Threaded under the acknowledgement, whose Message-ID is derived from its key.
+    ack = compose.message_id(f"ack:{request.reference}", circo.sender)
+    queued = repo.enqueue(session, key, "decision", [request.sender],
+                          f"[{request.reference}] Suite donnée par le pôle ressource", text,
+                          compose.message_id(key, circo.sender), in_reply_to=ack,
+                          reference=request.reference)
+    repo.audit(session, "decision.notified" if queued else "decision.already_queued",
+               request.reference)
+    return request.sender
