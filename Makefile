@@ -36,6 +36,7 @@ test: system-deps $(BIN)/saisine
 bench: system-deps $(BIN)/saisine
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/worker.py
+	$(BIN)/python bench/agenda.py
 
 corpus: system-deps $(BIN)/saisine
 	$(BIN)/python -m tests.corpus.build

@@ -75,6 +75,9 @@ def check_settings(settings: Settings) -> list[Check]:
     if not [m for m in settings.meetings if m.date >= today]:
         checks.append(Check("meetings", Status.warning, "no meeting to come in the calendar: "
                                                         "acknowledgements will give no date"))
+    if settings.meetings and not settings.pole:
+        checks.append(Check("pole", Status.warning, "no [[pole]] member: agendas will be "
+                                                    "built but sent to nobody"))
     if circo.sender.endswith(".invalid"):
         checks.append(Check("sender", Status.failed,
                             "circonscription.sender is still the example address"))
