@@ -120,11 +120,11 @@ def store_blob(data_dir: Path, data: bytes) -> str:
     return sha256
 
 
-def store_file(session: Session, data_dir: Path, request: Request, data: bytes, sha256: str,
+def store_file(session: Session, data_dir: Path, request: Request, data: bytes,
                name: str) -> StoredFile:
     """Keep a file for a request: written once per content, owner-only, never under the
     sender's name."""
-    store_blob(data_dir, data)
+    sha256 = store_blob(data_dir, data)
     existing = session.exec(select(StoredFile).where(
         StoredFile.request_id == request.id, StoredFile.sha256 == sha256)).first()
     if existing:

@@ -3,6 +3,7 @@ outbox, private files, transactions."""
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from datetime import timedelta
 
@@ -106,10 +107,10 @@ def test_files_are_stored_once_by_content_and_private(engine, tmp_path):
     data_dir = tmp_path / "data"
     with session_scope(engine) as s:
         req = repo.add_request(s, request(1))
-        stored = repo.store_file(s, data_dir, req, b"%PDF-1.4 fiche", "f" * 64, "fiche élève.pdf")
-        again = repo.store_file(s, data_dir, req, b"%PDF-1.4 fiche", "f" * 64, "copie.pdf")
+        stored = repo.store_file(s, data_dir, req, b"%PDF-1.4 fiche", "fiche élève.pdf")
+        again = repo.store_file(s, data_dir, req, b"%PDF-1.4 fiche", "copie.pdf")
     assert stored.id == again.id
-    path = repo.file_path(data_dir, "f" * 64)
+    path = repo.file_path(data_dir, hashlib.sha256(b"%PDF-1.4 fiche").hexdigest())
     assert path.read_bytes() == b"%PDF-1.4 fiche"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     # Every folder the files live in is the owner's alone, not just the last one.

@@ -224,7 +224,7 @@ def _attach(session: Session, j: Journey, s: Services, decision: Decision) -> Re
 def _keep_files(session: Session, s: Services, request: Request, files: list) -> None:
     for attachment in files:
         repo.store_file(session, s.settings.storage.data_dir, request, attachment.data,
-                        attachment.sha256, attachment.name)
+                        attachment.name)
 
 
 def _acknowledge(session: Session, j: Journey, s: Services, request: Request) -> None:
