@@ -5,29 +5,18 @@ from __future__ import annotations
 import struct
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
 from notify.fiche import write_fiche
+from worker.demo import school_email
 
 
 def message(sender: str = "Directrice <ce.0381234x@ac-grenoble.fr>",
             subject: str = "Fiche de demande pôle ressource",
             body: str = "Bonjour, ci-joint la fiche.",
             attachments: list[tuple[str, bytes, str]] = (), **headers: str) -> EmailMessage:
-    """An email with attachments given as (file name, data, MIME type)."""
-    m = EmailMessage()
-    m["From"] = sender
-    m["To"] = "pole.ressource@circo-test.fr"
-    m["Subject"] = subject
-    m["Date"] = format_datetime(datetime(2026, 10, 5, 9, 30, tzinfo=UTC))
-    m["Message-ID"] = make_msgid(domain="ac-grenoble.fr")
-    for name, value in headers.items():
-        m[name.replace("_", "-")] = value
-    m.set_content(body)
-    for filename, data, mime in attachments:
-        maintype, subtype = mime.split("/")
-        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return m
+    """An email with attachments given as (file name, data, MIME type), sent on 5 October."""
+    return school_email(sender, subject, body, attachments,
+                        date=datetime(2026, 10, 5, 9, 30, tzinfo=UTC), **headers)
 
 
 def _tnef_attribute(level: int, attribute: int, data: bytes) -> bytes:
