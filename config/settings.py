@@ -91,6 +91,14 @@ class Storage(BaseModel):
         return self.database_url or f"sqlite:///{(self.data_dir / 'saisine.db').resolve()}"
 
 
+class Retention(BaseModel):
+    """How long pupils' data is kept after the meeting that studied it."""
+
+    # "school_year": until the end of that school year (31 August); "days": `days` after it.
+    keep: Literal["school_year", "days"] = "school_year"
+    days: int = Field(365, ge=1)
+
+
 class Agenda(BaseModel):
     """When and how the consolidated agenda goes out."""
 
@@ -122,6 +130,7 @@ class Settings(BaseSettings):
     meeting_deadline_days: int = Field(6, ge=0)  # fiches due this many days before
     pole: list[Member] = []  # [[pole]] name, role, email: who receives the agendas
     agenda: Agenda = Agenda()
+    retention: Retention = Retention()
     # IDLE wakes the worker at once; this poll is the safety net when IDLE misses mail.
     poll_seconds: int = Field(180, ge=1)
     flush_seconds: int = Field(60, ge=1)  # how often the outbox is retried

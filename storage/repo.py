@@ -10,10 +10,12 @@ import collections
 import hashlib
 import os
 import tempfile
+import time
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage.models import (
@@ -215,6 +217,62 @@ def decide(session: Session, reference: str, decision: str | None, referent: str
         request.decided_at = request.decided_at or utcnow()
     session.add(request)
     return request
+
+
+# --- retention ----------------------------------------------------------------------------
+
+def all_requests(session: Session) -> list[Request]:
+    return list(session.exec(select(Request).order_by(Request.id)))
+
+
+def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[int, int]:
+    """Delete a request, the records of its files and its mail; the record that its email
+    was handled stays (without the link), so the email is never handled again. Returns
+    (files, mails). The files themselves go with `sweep_files`, after the commit."""
+    files = list(session.exec(select(StoredFile).where(StoredFile.request_id == request.id)))
+    mails = list(session.exec(select(Outbox).where(Outbox.reference == request.reference)))
+    if not dry_run:
+        for row in [*files, *mails]:
+            session.delete(row)
+        for handled in session.exec(select(ProcessedMessage).where(
+                ProcessedMessage.request_id == request.id)):
+            handled.request_id = None
+            session.add(handled)
+        session.flush()
+        session.delete(request)
+    return len(files), len(mails)
+
+
+def agenda_meetings(session: Session) -> list[date]:
+    keys = session.exec(select(Outbox.key).where(Outbox.kind == "agenda"))
+    return sorted({date.fromisoformat(key.split(":")[1]) for key in keys})
+
+
+def forget_agendas(session: Session, meeting: date, dry_run: bool) -> int:
+    mails = list(session.exec(select(Outbox).where(
+        Outbox.kind == "agenda", Outbox.key.startswith(f"agenda:{meeting.isoformat()}:"))))  # type: ignore[attr-defined]
+    if not dry_run:
+        for mail in mails:
+            session.delete(mail)
+    return len(mails)
+
+
+def sweep_files(engine: Engine, data_dir: Path, older_than_seconds: float = 3600) -> int:
+    """Delete stored files nothing refers to any more. Only files older than an hour: a
+    file is written just before the commit that names it, maybe by a running worker."""
+    from storage.db import session_scope
+
+    with session_scope(engine) as session:
+        named = set(session.exec(select(StoredFile.sha256)))
+        for attach, documents in session.exec(select(Outbox.attach_sha256, Outbox.attachments)):
+            named.add(attach)
+            named.update(d["sha256"] for d in documents)
+    removed, limit = 0, time.time() - older_than_seconds
+    for path in (data_dir / "files").glob("??/*"):
+        if path.name not in named and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def audit(session: Session, event: str, reference: str | None = None,

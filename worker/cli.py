@@ -491,6 +491,25 @@ def notify_decision(ctx: typer.Context, reference: str) -> None:
 
 
 @app.command()
+def purge(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
+) -> None:
+    """Delete the requests, files and mail kept past their time (the worker does it daily)."""
+    from worker.retention import purge as run_purge
+
+    settings: Settings = ctx.obj
+    try:
+        result = run_purge(_engine(settings), settings, date.today(), dry_run=dry_run)
+    except SaisineError as err:
+        raise _fail(err) from None
+    verb = "would delete" if dry_run else "deleted"
+    print(f"{verb}: {len(result.references)} request(s) "
+          f"({', '.join(result.references) or '-'}), {result.files} file(s), "
+          f"{result.mails} mail(s), agendas of {len(result.agendas)} meeting(s)")
+
+
+@app.command()
 def init(
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("saisine.toml"),
 ) -> None:

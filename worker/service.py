@@ -3,7 +3,8 @@ safety net and a scheduled outbox flush (APScheduler).
 
 The main thread keeps the IMAP connection: a pass, then IDLE until the server
 announces mail or `poll_seconds` pass, then a pass again. Each pass ends by
-queueing what the meeting calendar says is due (agenda, call for requests). A lost connection is
+queueing what the meeting calendar says is due (agenda, call for requests), and,
+once a day, deleting the data kept past its time (`worker.retention`). A lost connection is
 re-opened with a growing delay, and the first pass after it catches up on what
 arrived meanwhile. The outbox is flushed after each pass and every
 `flush_seconds`, never twice at once (a lock), so no mail is sent twice.
@@ -20,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -34,6 +36,7 @@ from storage.db import open_database, rehearsal, session_scope
 from worker.meetings import queue_due
 from worker.pipeline import Services
 from worker.progress import Progress
+from worker.retention import purge_daily
 from worker.run import Pass, run_once
 
 log = logging.getLogger("saisine.worker")
@@ -100,6 +103,7 @@ class Worker:
             # After the mail, so that an agenda due now includes what just arrived. A pass
             # runs at least every poll_seconds, so the calendar is never looked at late.
             queue_due(self.svc.engine, self.svc.settings)
+            purge_daily(self.svc.engine, self.svc.settings, date.today())
         finally:
             done.set()
             sender_thread.join()
