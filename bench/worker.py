@@ -120,15 +120,22 @@ def fiche_email(n: int, fmt: str, urgent: bool) -> bytes:
     values = {**FICHE, "eleve_nom": f"ELEVE{n:04d}", "eleve_prenom": "Camille",
               "situation": f"Situation inventée numéro {n}.", "urgence": urgent}
     mime = DOCX if fmt == "docx" else "application/pdf"
-    return message(subject=f"Fiche {n}", attachments=[(f"fiche.{fmt}",
-                                                       write_fiche(fmt, values), mime)]).as_bytes()
+    return message(sender=school(n), subject=f"Fiche {n}", attachments=[
+        (f"fiche.{fmt}", write_fiche(fmt, values), mime)]).as_bytes()
+
+
+def school(n: int) -> str:
+    """Each email from a school of its own, as in a real mailbox (answers to one address
+    are rate-limited)."""
+    return f"Direction <ce.03{n:05d}@ac-grenoble.fr>"
 
 
 def mailbox_of(emails: int, fiches: int, seed: int = 2026) -> list[bytes]:
     rng = random.Random(seed)
     raws = [fiche_email(n, "docx" if n % 2 else "pdf", n % 10 == 0) for n in range(fiches)]
     others = [
-        lambda n: message(subject=f"Question {n}", body="Bonjour, une question sans fiche."),
+        lambda n: message(sender=school(n + 50_000), subject=f"Question {n}",
+                          body="Bonjour, une question sans fiche."),
         lambda n: message(subject=f"Réponse automatique {n}", body="Absente.",
                           Auto_Submitted="auto-replied"),
         lambda n: bounce(),

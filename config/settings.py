@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     # IDLE wakes the worker at once; this poll is the safety net when IDLE misses mail.
     poll_seconds: int = Field(180, ge=1)
     flush_seconds: int = Field(60, ge=1)  # how often the outbox is retried
+    # A school (or a robot posing as one) sending a flood gets at most this many answers
+    # an hour; its requests are all still recorded.
+    max_replies_per_sender_hour: int = Field(10, ge=1)
     # Attached pictures smaller than this are logos and signatures, not scanned fiches.
     min_scan_bytes: int = 40_000
     libreoffice: str = "soffice"

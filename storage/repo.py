@@ -156,6 +156,13 @@ def enqueue(session: Session, key: str, kind: str, recipients: list[str], subjec
     return mail
 
 
+def replies_to(session: Session, address: str, since: datetime) -> int:
+    """How many answers (acknowledgements, requests for a fiche) went to `address` since."""
+    recent = session.exec(select(Outbox.recipients).where(
+        Outbox.kind.in_(("ack", "no_fiche")), Outbox.created_at >= since))  # type: ignore[attr-defined]
+    return sum(address.lower() in (r.lower() for r in recipients) for recipients in recent)
+
+
 def reference_answered(session: Session, in_reply_to: str | None) -> str | None:
     """The request whose mail (an acknowledgement) this email replies to."""
     if not in_reply_to:

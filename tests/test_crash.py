@@ -37,7 +37,8 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(
             for _ in range(WAVE):
                 values = {**FICHE, "eleve_nom": f"ELEVE{delivered:02d}",
                           "situation": f"Situation numéro {delivered}."}
-                dovecot.deliver(fiche_mail(values).as_bytes())
+                school = f"Direction <ce.038{delivered:04d}a@ac-grenoble.fr>"
+                dovecot.deliver(fiche_mail(values, sender=school).as_bytes())
                 delivered += 1
         worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)

@@ -222,3 +222,50 @@ def test_without_a_calendar_the_acknowledgement_says_the_date_will_follow(servic
     [ack] = rows(services, Outbox)
     assert "La date de la réunion du pôle ressource qui l'étudiera vous sera communiquée." \
         in ack.body_text
+
+
+def test_a_school_flooding_gets_its_requests_recorded_and_few_answers(services):
+    box = Mailbox()
+    for n in range(30):  # 30 fiches in a minute from one address
+        box.deliver(services, fiche_mail({**FICHE, "eleve_nom": f"ELEVE{n:02d}"}))
+    assert len(rows(services, Request)) == 30
+    acks = [m for m in rows(services, Outbox) if m.kind == "ack"]
+    assert len(acks) == services.settings.max_replies_per_sender_hour == 10
+    with session_scope(services.engine) as s:
+        from storage.models import AuditEvent
+
+        limited = s.exec(select(AuditEvent).where(AuditEvent.event == "reply.rate_limited"))
+        assert len(list(limited)) == 20
+
+
+def test_two_saisine_instances_never_answer_each_other(services, engine, sandbox, tmp_path):
+    """Instance B receives instance A's acknowledgement (a school forwarded it, or both
+    watch one another's address): it is recognised as a robot's, and nothing is sent."""
+    from notify import sender
+
+    other = Services(services.settings.model_copy(update={
+        "circonscription": services.settings.circonscription.model_copy(update={
+            "sender": "pole.ressource@circo-voisine.fr",
+            "allowed_domains": ["ac-grenoble.fr", "circo-test.fr"]}),
+        "storage": Storage(data_dir=tmp_path / "other")}), engine, sandbox)
+    Mailbox().deliver(services, fiche_mail(URGENT))
+    sent_by_a = [sender.message_for(m, services.settings).as_bytes()
+                 for m in rows(services, Outbox)]
+    before = len(rows(services, Outbox))
+    box = Mailbox()
+    for raw in sent_by_a:
+        box.uid += 1000
+        journey = process(raw, "INBOX-B", 1, box.uid, other)
+        assert journey.outcome == "machine", journey.decision
+    assert len(rows(services, Outbox)) == before  # B queued nothing in answer
+
+
+def test_an_out_of_office_storm_is_never_answered(services):
+    box = Mailbox()
+    for n in range(40):
+        box.deliver(services, message(subject=f"Absence du {n} au {n + 1}",
+                                      body="Je suis absente.", Auto_Submitted="auto-replied"))
+        box.deliver(services, message(subject=f"Réponse automatique {n}", body="Absente.",
+                                      X_Autoreply="yes"))
+    assert rows(services, Outbox) == []
+    assert {r.outcome for r in rows(services, ProcessedMessage)} == {"machine"}

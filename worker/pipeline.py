@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -235,6 +235,8 @@ def _acknowledge(session: Session, j: Journey, s: Services, request: Request) ->
     missing = [compose.MISSING_LABELS.get(m, m) for m in request.missing]
     context = dict(r=request, read=read, missing=missing, meeting=request.meeting_date,
                    late=request.late, circonscription=s.settings.circonscription.name)
+    if _flooding(session, j, s, request.reference):
+        return
     key = f"ack:{request.reference}"
     repo.enqueue(session, key, "ack", [j.email.sender],
                  f"[{request.reference}] Demande reçue – pôle ressource",
@@ -242,6 +244,17 @@ def _acknowledge(session: Session, j: Journey, s: Services, request: Request) ->
                  compose.message_id(key, s.settings.circonscription.sender),
                  body_html=compose.render("ack.html.j2", **context),
                  in_reply_to=j.email.message_id, reference=request.reference)
+
+
+def _flooding(session: Session, j: Journey, s: Services, reference: str | None) -> bool:
+    """Too many answers to this sender this hour: a loop with a robot, or a flood. The
+    email is still handled; only the answer is held back (and the audit says so)."""
+    assert j.email is not None
+    since = datetime.now(UTC) - timedelta(hours=1)
+    if repo.replies_to(session, j.email.sender, since) < s.settings.max_replies_per_sender_hour:
+        return False
+    repo.audit(session, "reply.rate_limited", reference, "too many answers this hour")
+    return True
 
 
 def _alert(session: Session, j: Journey, s: Services, request: Request, read: Read,
@@ -264,6 +277,8 @@ def _alert(session: Session, j: Journey, s: Services, request: Request, read: Re
 
 def _ask_for_fiche(session: Session, j: Journey, s: Services) -> None:
     assert j.email is not None
+    if _flooding(session, j, s, None):
+        return
     key = f"nofiche:{j.content_hash}"
     circo = s.settings.circonscription
     repo.enqueue(session, key, "no_fiche", [j.email.sender],
