@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,51 @@ def dovecot():
     yield instance
     instance.stop()
     shutil.rmtree(root, ignore_errors=True)
+
+
+# --- no pupil data in the logs ------------------------------------------------------------
+# Every record Saisine logs during the whole run is kept, and at the end searched for the
+# invented pupils' names, birth dates and situations of the test data: one found fails
+# the run. (Worker processes started by the tests have their own output checked there.)
+
+_RECORDS: list[str] = []
+
+
+class _Keep(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        _RECORDS.append(f"{record.name}: {record.getMessage()}")
+
+
+def pytest_configure(config) -> None:
+    saisine = logging.getLogger("saisine")
+    saisine.addHandler(_Keep(logging.DEBUG))
+    saisine.setLevel(logging.DEBUG)
+
+
+def personal_data() -> set[str]:
+    import json
+
+    from tests.mail import FICHE, URGENT
+
+    found: set[str] = set()
+    fiches = [FICHE, URGENT] + [json.loads(p.read_text())["fields"]
+                                for p in DATA.glob("*.expected.json")]
+    for fields in fiches:
+        for key in ("eleve_nom", "eleve_prenom", "eleve_date_naissance"):
+            if fields.get(key) and len(fields[key]) >= 4:
+                found.add(fields[key])
+        if fields.get("situation"):
+            found.add(fields["situation"][:24])
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    import re
+
+    leaks = sorted({(name, line) for name in personal_data() for line in _RECORDS
+                    if re.search(rf"\b{re.escape(name)}\b", line)})
+    if leaks:
+        print("\npupil data found in the logs:")
+        for name, line in leaks[:20]:
+            print(f"  {name!r} in {line!r}")
+        session.exitstatus = 1
