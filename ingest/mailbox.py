@@ -159,14 +159,29 @@ class Mailbox:
     def move(self, uids: list[int], folder: str) -> None:
         client = self._client()
         try:
-            if client.has_capability("MOVE"):
-                client.move(uids, folder)
-            elif client.has_capability("UIDPLUS"):
-                client.copy(uids, folder)
-                client.delete_messages(uids)
-                client.uid_expunge(uids)
-            else:
-                client.add_flags(uids, [PROCESSED_FLAG])
-        except (IMAPClientError, OSError) as err:
+            self._move(uids, folder)
+        except IMAPClientError as err:
+            # A person deleted the folder under us: make it again, once, and say so.
+            try:
+                if client.folder_exists(folder):
+                    raise
+                log.warning("folder %s had disappeared: created again", folder)
+                client.create_folder(folder)
+                self._move(uids, folder)
+            except (IMAPClientError, OSError) as again:
+                raise MailboxError(f"imap: cannot move {len(uids)} message(s) to {folder} "
+                                   f"({again})") from err
+        except OSError as err:
             raise MailboxError(f"imap: cannot move {len(uids)} message(s) to {folder} "
                                f"({err})") from err
+
+    def _move(self, uids: list[int], folder: str) -> None:
+        client = self._client()
+        if client.has_capability("MOVE"):
+            client.move(uids, folder)
+        elif client.has_capability("UIDPLUS"):
+            client.copy(uids, folder)
+            client.delete_messages(uids)
+            client.uid_expunge(uids)
+        else:
+            client.add_flags(uids, [PROCESSED_FLAG])

@@ -169,3 +169,30 @@ def test_a_large_backlog_reports_its_progress(engine, sandbox, tmp_path, dovecot
     caplog.clear()
     service.one_pass(Services(settings, engine, sandbox), progress)
     assert not [r for r in caplog.records if r.getMessage().startswith("backlog")]
+
+
+def test_a_person_changing_the_mailbox_under_the_worker(engine, sandbox, tmp_path, dovecot,
+                                                       smtp_server, caplog):
+    """The processed folder deleted, a message deleted or moved away by hand while the
+    worker holds its UIDs: no crash, no duplicate, a clear log line."""
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    worker = service.Worker(Services(settings, engine, sandbox))
+    with Mailbox(settings.imap, settings.folders) as mailbox:
+        dovecot.deliver(fiche_mail().as_bytes())
+        assert worker.one_pass(mailbox).outcomes == {"accepted": 1}
+        dovecot.doveadm("mailbox", "delete", "-u", dv.USER, "-r", "-s", FOLDERS.processed)
+        dovecot.deliver(fiche_mail(URGENT).as_bytes())
+        assert worker.one_pass(mailbox).outcomes == {"accepted": 1}
+        assert "folder Saisine/Traités had disappeared: created again" in caplog.text
+        assert len(dovecot.uids(FOLDERS.processed)) == 1
+
+        # Deleted by a person between the search and the fetch: simply not there.
+        dovecot.deliver(fiche_mail({**URGENT, "eleve_nom": "MOREL"}).as_bytes())
+        waiting = mailbox.waiting()
+        dovecot.doveadm("expunge", "-u", dv.USER, "mailbox", "INBOX", "all")
+        assert list(mailbox.fetch(waiting)) == []
+        # Moved away by a person before our move: the move is a no-op, not an error.
+        mailbox.move(waiting, FOLDERS.processed)
+    with session_scope(engine) as s:
+        assert len(list(s.exec(select(Request)))) == 2
+    assert len(smtp_server.messages) == 3  # two acknowledgements, one alert
