@@ -50,6 +50,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     cursor.close()
 
 
+def _describe(err: Exception) -> str:
+    """One line: SQLAlchemy's messages run over several, with a link to its docs."""
+    text = str(getattr(err, "orig", None) or err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0][:200] if text else ''}"
+
+
 def _alembic(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -63,7 +69,7 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as connection:
             command.upgrade(_alembic(connection), "head")
     except SQLAlchemyError as err:
-        raise StorageError(f"database: migration failed ({type(err).__name__}: {err})") from err
+        raise StorageError(f"database: migration failed ({_describe(err)})") from err
 
 
 def schema_status(url: str) -> tuple[str | None, str]:
@@ -77,7 +83,7 @@ def schema_status(url: str) -> tuple[str | None, str]:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision(), head
     except SQLAlchemyError as err:
-        raise StorageError(f"database: {type(err).__name__}: {str(err)[:200]}") from err
+        raise StorageError(f"database: {_describe(err)}") from err
     finally:
         engine.dispose()
 
@@ -111,7 +117,7 @@ def rehearsal(url: str) -> Iterator[Connection]:
             finally:
                 outer.rollback()
     except SQLAlchemyError as err:
-        raise StorageError(f"database: {type(err).__name__}: {str(err)[:200]}") from err
+        raise StorageError(f"database: {_describe(err)}") from err
     finally:
         engine.dispose()
 
@@ -131,7 +137,7 @@ def session_scope(engine: Engine | Connection) -> Iterator[Session]:
             session.commit()
         except SQLAlchemyError as err:
             session.rollback()
-            raise StorageError(f"database: {type(err).__name__}: {str(err)[:200]}") from err
+            raise StorageError(f"database: {_describe(err)}") from err
         except BaseException:
             session.rollback()
             raise

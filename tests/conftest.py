@@ -51,6 +51,23 @@ def postgres_url():
         admin.dispose()
 
 
+@pytest.fixture
+def fresh_postgres():
+    """An empty PostgreSQL database of its own for one test, dropped after it."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"saisine_one_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
     """A migrated, empty database: SQLite in a temporary folder, then PostgreSQL."""

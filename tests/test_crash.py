@@ -72,23 +72,6 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(
     print(f"\n{kills} kills, {duplicates} acknowledgement(s) sent twice")
 
 
-@pytest.fixture
-def fresh_postgres():
-    """An empty PostgreSQL database of its own for one test, dropped after it."""
-    import uuid
-
-    from tests.conftest import POSTGRES_ADMIN
-
-    name = f"saisine_crash_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_9_between_each_two_steps(point, database, tmp_path, dovecot, smtp_server,

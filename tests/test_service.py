@@ -119,3 +119,48 @@ email = "ien.voiron@ac-grenoble.fr"
     attached = [a.get_filename() for a in agendas()[0].iter_attachments()]
     assert attached == [f"ordre-du-jour-pole-ressource-{meeting.isoformat()}.docx",
                         f"ordre-du-jour-pole-ressource-{meeting.isoformat()}.pdf"]
+
+
+def test_the_worker_rides_out_the_database_going_away(tmp_path, dovecot, smtp_server,
+                                                     fresh_postgres):
+    """PostgreSQL drops every connection and refuses new ones for a few seconds: the
+    worker retries by itself, and the email that came meanwhile is handled once."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import POSTGRES_ADMIN
+
+    name = fresh_postgres.rsplit("/", 1)[1]
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port,
+                              tmp_path / "data", top="poll_seconds = 2")
+    config.write_text(config.read_text().replace(
+        "[storage]\n", f'[storage]\ndatabase_url = "{fresh_postgres}"\n'))
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    acks = lambda: [m for _, m in smtp_server.messages  # noqa: E731
+                    if str(m["Subject"]).startswith("[PR-")]
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
+                                   "run"], stdout=log, stderr=subprocess.STDOUT,
+                                  env=dv.worker_env())
+    try:
+        dovecot.deliver(fiche_mail().as_bytes())
+        wait_until(lambda: len(acks()) == 1, 30)
+        with admin.connect() as c:
+            c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           f"WHERE datname = '{name}'"))
+        dovecot.deliver(fiche_mail(URGENT).as_bytes())
+        time.sleep(4)  # the worker meets the closed database
+        with admin.connect() as c:
+            c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        wait_until(lambda: len(acks()) == 2, 60)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(15)
+        admin.dispose()
+    output = (tmp_path / "worker.log").read_text()
+    assert "database" in output and "reconnecting" in output and "Traceback" not in output
+    engine = create_engine(fresh_postgres)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM request")).scalar() == 2
+    engine.dispose()
+    assert dovecot.uids("INBOX") == []

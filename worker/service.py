@@ -120,8 +120,8 @@ class Worker:
         while not self.stopping.is_set():
             try:
                 with Mailbox(settings.imap, settings.folders) as mailbox:
-                    failures = 0
                     self.one_pass(mailbox)  # catches up on what arrived while away
+                    failures = 0  # only once a whole pass went through
                     while not self.stopping.is_set():
                         mailbox.wait_for_mail(settings.poll_seconds)
                         self.one_pass(mailbox)
