@@ -85,3 +85,53 @@ def test_safe_names():
     assert safe_name("C:\\Users\\dir\\fiche.docx") == "fiche.docx"
     assert safe_name("\x1b[31mfiche\r\n.pdf") == "[31mfiche.pdf"
     assert safe_name("") == "piece-jointe"
+
+
+# --- fuzzing: a damaged email is an EmailError or plain data, never a crash ----------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SEEDS = [message(attachments=[("fiche.docx", DOCX, "application/octet-stream")]).as_bytes(),
+         bounce().as_bytes(),
+         message(attachments=[("winmail.dat", winmail_dat([("f.pdf", PDF)]),
+                               "application/ms-tnef")]).as_bytes()]
+
+
+@st.composite
+def damaged_email(draw) -> bytes:
+    raw = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(0, 12))):
+        at = draw(st.integers(0, len(raw) - 1))
+        action = draw(st.sampled_from(["flip", "cut", "insert", "header"]))
+        if action == "flip":
+            raw[at] = draw(st.integers(0, 255))
+        elif action == "cut":
+            del raw[at:at + draw(st.integers(1, 400))]
+        elif action == "insert":
+            raw[at:at] = draw(st.binary(max_size=40))
+        else:
+            header = draw(st.sampled_from([b"Content-Type: multipart/mixed; boundary=",
+                                           b"Content-Transfer-Encoding: base64\r\n",
+                                           b"Subject: =?utf-8?b?", b"From: <@>\r\n",
+                                           b"Auto-Submitted: \x00\r\n"]))
+            raw[at:at] = header
+        if not raw:
+            break
+    return bytes(raw)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(damaged_email(), st.binary(max_size=2000)))
+def test_any_damaged_email_is_read_or_refused_cleanly(raw):
+    from worker.routing import machine_reason, sender_allowed
+
+    try:
+        email = read_email(raw)
+    except EmailError as err:
+        assert str(err).startswith("email:")
+        return
+    machine_reason(email, ["pole.ressource@circo-test.fr"])
+    sender_allowed(email, ["ac-grenoble.fr"])
+    assert "\n" not in email.subject and all(a.data for a in email.attachments)
+    assert all("/" not in a.name and "\x00" not in a.name for a in email.attachments)

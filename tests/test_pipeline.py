@@ -269,3 +269,22 @@ def test_an_out_of_office_storm_is_never_answered(services):
                                       X_Autoreply="yes"))
     assert rows(services, Outbox) == []
     assert {r.outcome for r in rows(services, ProcessedMessage)} == {"machine"}
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from tests.test_message import damaged_email  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(raw=damaged_email())
+def test_any_damaged_email_ends_recorded_never_raises(services, raw):
+    box = Mailbox()
+    box.uid = abs(hash(raw)) % 10**9  # a UID of its own per example
+    journey = box.deliver(services, raw)
+    assert journey.outcome in {"accepted", "attached", "duplicate", "machine", "no_fiche",
+                               "quarantined", "seen"}
+    with session_scope(services.engine) as s:
+        recorded = s.exec(select(ProcessedMessage).where(ProcessedMessage.uid == box.uid))
+        assert recorded.first() is not None
