@@ -12,7 +12,7 @@ from config.settings import Circonscription, Settings, Storage
 from notify.fiche import write_fiche
 from storage.db import session_scope
 from storage.models import Outbox, ProcessedMessage, Request, StoredFile
-from tests.hostile import zip_bomb_docx
+from tests import hostile
 from tests.mail import DOCX, FICHE, URGENT, bounce, fiche_mail, message
 from worker.pipeline import Services, process
 
@@ -167,11 +167,27 @@ def test_reply_to_our_acknowledgement_by_in_reply_to(services):
     assert request.fields["situation"] == "Situation précisée après l'équipe éducative."
 
 
-def test_hostile_attachment_alone_is_quarantined_with_its_reason(services):
-    journey = Mailbox().deliver(services, message(attachments=[("fiche.docx", zip_bomb_docx(),
-                                                                DOCX)]))
-    assert journey.outcome == "quarantined" and "zip bomb" in journey.decision.reason
-    assert rows(services, Outbox) == []
+@pytest.mark.parametrize("name,data,reason", [
+    ("fiche.docx", hostile.zip_bomb_docx(), "zip bomb"),
+    ("fiche.docx", hostile.docx_with_document_xml(hostile.XXE), "DOCTYPE"),
+    ("fiche.odt", hostile.odt_with_content(hostile.BILLION_LAUGHS), "DOCTYPE"),
+    ("fiche.docx", hostile.many_entries_docx(), "zip entries"),
+    ("fiche.docx", hostile.encrypted_entry_docx(), "encrypted"),
+    ("fiche.pdf", hostile.pdf_compression_bomb(), "fiche.pdf"),
+    ("fiche.pdf", hostile.pdf_many_pages(40), "40 pages"),
+    ("../../etc/\x1b[31mfiche\x07.docx", hostile.zip_bomb_docx(), "zip bomb"),
+])
+def test_hostile_attachment_alone_is_quarantined_with_its_reason(services, name, data, reason):
+    raw = message(attachments=[("NAME.bin", data, "application/octet-stream")]).as_bytes()
+    # Written into the raw email: the email library refuses to build such a name itself.
+    raw = raw.replace(b'filename="NAME.bin"', b'filename="' + name.encode() + b'"')
+    box = Mailbox()
+    journey = box.deliver(services, raw)
+    assert journey.outcome == "quarantined" and reason in journey.decision.reason
+    assert "\n" not in journey.decision.reason and "/etc/" not in journey.decision.reason
+    assert rows(services, Outbox) == [] and rows(services, Request) == []
+    # The sandbox was replaced if it had to be: the next email is read as usual.
+    assert box.deliver(services, fiche_mail()).outcome == "accepted"
 
 
 def test_garbage_without_a_sender_is_never_answered(services):
