@@ -1,6 +1,7 @@
 """Chaos: the worker killed (SIGKILL) again and again while it works, then the books.
 
     .venv/bin/python bench/chaos.py [--kills 200] [--wave 40] [--postgres]
+    .venv/bin/python bench/chaos.py --fuzz 20     # the fuzz tests, 20x their CI examples
 
 A private Dovecot (IMAPS) and an SMTP server (aiosmtpd) on loopback. The mailbox is
 fed in waves of what a circonscription receives: new fiches from different schools
@@ -100,7 +101,13 @@ def main() -> None:
                         help="PostgreSQL (the machine's, a database of its own) instead of "
                              "SQLite")
     parser.add_argument("--seed", type=int, default=20261124)
+    parser.add_argument("--fuzz", type=int, default=0, metavar="SCALE",
+                        help="Only fuzz: the test suite's fuzz tests with SCALE times their "
+                             "examples (email reader, pipeline, each parser)")
     args = parser.parse_args()
+    if args.fuzz:
+        fuzz(args.fuzz)
+        return
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="saisine-chaos-"))
     root.chmod(0o755)
@@ -164,6 +171,18 @@ deadline = {(date.today() - timedelta(days=1)).isoformat()}
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
             admin.dispose()
+
+
+def fuzz(scale: int) -> None:
+    import os
+
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "tests/test_fuzz.py", "tests/test_message.py", "tests/test_pipeline.py",
+                           "-k", "damaged or any_layout or never_raise"], cwd=ROOT,
+                          env={**os.environ, "SAISINE_FUZZ_SCALE": str(scale)})
+    print(f"fuzz x{scale}: {time.monotonic() - started:.0f} s")
+    raise SystemExit(done.returncode)
 
 
 def handled(url: str) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import select
+import socket
 import ssl
 import time
 from collections.abc import Iterator
@@ -39,6 +40,15 @@ class MailboxReport:
     capabilities: list[str]
     missing_folders: list[str]
     waiting: int
+
+
+def _keepalive(sock: socket.socket) -> None:
+    """TCP keepalive, so that a connection cut without a word (a NAT or firewall dropping
+    it) is noticed within minutes even while IDLE waits; the poll timeout bounds the rest."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3)):
+        if hasattr(socket, option):
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
 
 
 class Mailbox:
@@ -72,6 +82,7 @@ class Mailbox:
             selected = client.select_folder(self.folders.inbox)
         except (TimeoutError, IMAPClientError, OSError, ssl.SSLError) as err:
             raise MailboxError(f"{where}: {type(err).__name__}: {err}") from err
+        _keepalive(client.socket())
         self.client = client
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
         log.info("connected to %s (%s)", where, self.folders.inbox)

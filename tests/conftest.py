@@ -12,6 +12,14 @@ from config.settings import Settings
 DATA = Path(__file__).parent / "data"
 
 
+def fuzz_examples(in_ci: int) -> int:
+    """Examples per fuzz test: bounded in CI, `SAISINE_FUZZ_SCALE` times more in the chaos
+    run (bench/chaos.py --fuzz)."""
+    import os
+
+    return in_ci * int(os.environ.get("SAISINE_FUZZ_SCALE", "1"))
+
+
 @pytest.fixture
 def settings() -> Settings:
     return Settings()

@@ -16,7 +16,7 @@ from parsers.mapper import map_document
 from parsers.model import FIELD_KEYS, Document, Extraction, Line
 from parsers.sandbox import Sandbox
 from parsers.text import parse_bool, parse_date, parse_niveau, parse_options, parse_phone
-from tests.conftest import DATA
+from tests.conftest import DATA, fuzz_examples
 
 LABELS = [s for synonyms in FIELD_LABELS.values() for s in synonyms] + list(GENERIC_LABELS)
 WORDS = [w for _, words in MOTIF_WORDS for w in words] + ["Oui", "Non", "X", "DUPONT", "Léa"]
@@ -51,13 +51,13 @@ def assert_contract(result: Extraction) -> None:
         assert result.needs_review
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(line, max_size=25))
 def test_mapper_keeps_the_contract_on_any_layout(lines):
     assert_contract(map_document(Document("fuzz", lines), "fuzz"))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=fuzz_examples(300), deadline=None)
 @given(st.text(max_size=80))
 def test_normalisers_never_raise(text):
     parse_date(text), parse_bool(text), parse_niveau(text), parse_phone(text)
@@ -87,7 +87,7 @@ def box():
         yield sandbox
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz_examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=damaged())
 def test_damaged_files_give_a_result_or_a_saisine_error(box, data):
     try:

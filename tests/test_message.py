@@ -92,6 +92,8 @@ def test_safe_names():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from tests.conftest import fuzz_examples  # noqa: E402
+
 SEEDS = [message(attachments=[("fiche.docx", DOCX, "application/octet-stream")]).as_bytes(),
          bounce().as_bytes(),
          message(attachments=[("winmail.dat", winmail_dat([("f.pdf", PDF)]),
@@ -121,7 +123,7 @@ def damaged_email(draw) -> bytes:
     return bytes(raw)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz_examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(damaged_email(), st.binary(max_size=2000)))
 def test_any_damaged_email_is_read_or_refused_cleanly(raw):
     from worker.routing import machine_reason, sender_allowed

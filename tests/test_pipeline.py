@@ -289,10 +289,11 @@ def test_an_out_of_office_storm_is_never_answered(services):
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
+from tests.conftest import fuzz_examples  # noqa: E402
 from tests.test_message import damaged_email  # noqa: E402
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=fuzz_examples(40), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(raw=damaged_email())
 def test_any_damaged_email_ends_recorded_never_raises(services, raw):

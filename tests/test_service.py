@@ -164,3 +164,36 @@ def test_the_worker_rides_out_the_database_going_away(tmp_path, dovecot, smtp_se
         assert c.execute(text("SELECT count(*) FROM request")).scalar() == 2
     engine.dispose()
     assert dovecot.uids("INBOX") == []
+
+
+def test_a_connection_cut_silently_during_idle_is_noticed(tmp_path, dovecot, smtp_server):
+    """The IMAP connection goes silent (nothing arrives, nothing is closed): the next poll
+    finds it dead within its timeout, the worker reconnects and reads the new mail."""
+    from tests.proxy import SilentCut
+
+    relay = SilentCut(dovecot.tls_port)
+    data = tmp_path / "data"
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data,
+                              top="poll_seconds = 3")
+    config.write_text(config.read_text().replace(f"port = {dovecot.tls_port}",
+                                                 f"port = {relay.port}\ntimeout = 3"))
+    acks = lambda: [m for _, m in smtp_server.messages  # noqa: E731
+                    if str(m["Subject"]).startswith("[PR-")]
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
+                                   "run"], stdout=log, stderr=subprocess.STDOUT,
+                                  env=dv.worker_env())
+    try:
+        dovecot.deliver(fiche_mail().as_bytes())
+        wait_until(lambda: len(acks()) == 1, 30)
+        time.sleep(0.5)  # back in IDLE
+        relay.cut()
+        dovecot.deliver(fiche_mail(URGENT).as_bytes())
+        wait_until(lambda: len(acks()) == 2, 40)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(15)
+        relay.close()
+    output = (tmp_path / "worker.log").read_text()
+    assert "connection lost while waiting" in output and "reconnecting" in output
+    assert "Traceback" not in output
