@@ -1,10 +1,12 @@
 """The meetings' scheduled mail: the call for requests before each deadline (optional),
 and the consolidated agenda the morning after it.
 
-`queue_due(engine, settings, now)` is called by the worker's scheduler every few
-minutes and is safe to call any number of times: what it queues is marked in the
-audit trail in the same transaction as the mail (outbox), so an agenda goes out
-once per meeting, across restarts. `now` is a parameter so that tests hold the clock.
+`queue_due(engine, settings, now)` is called at the end of every pass of the worker
+(at least every `poll_seconds`) and is safe to call any number of times: what it
+queues is marked in the audit trail in the same transaction as the mail (outbox),
+so an agenda goes out once per meeting, across restarts. `now` is a parameter so
+that tests hold the clock. The commands of after the meeting (`decide`,
+`notify-decision`, `agenda send`) find their helpers here too.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@ safety net and a scheduled outbox flush (APScheduler).
 
 The main thread keeps the IMAP connection: a pass, then IDLE until the server
 announces mail or `poll_seconds` pass, then a pass again. Each pass ends by
-queueing what the meeting calendar says is due (agenda, call for requests), and,
-once a day, deleting the data kept past its time (`worker.retention`). A lost connection is
-re-opened with a growing delay, and the first pass after it catches up on what
-arrived meanwhile. The outbox is flushed after each pass and every
-`flush_seconds`, never twice at once (a lock), so no mail is sent twice.
+queueing what the meeting calendar says is due (agenda, call for requests) and,
+once a day, by deleting the data kept past its time (`worker.retention`). A lost
+connection is re-opened with a growing delay, and the first pass after it
+catches up on what arrived meanwhile. The outbox is flushed during and after
+each pass and every `flush_seconds`, never twice at once (a lock), so no mail is
+sent twice.
 """
 
 from __future__ import annotations
