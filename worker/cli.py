@@ -528,8 +528,7 @@ def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where the demo's database "
                                          "and sent mail are kept.")] = Path("saisine-demo"),
 ) -> None:
-    """Run the real worker on an embedded mailbox and mail sink, seeded with sample
-    school emails (invented data), and show what it did."""
+    """Run the real worker on an embedded mailbox with sample school emails; show what it did."""
     import logging
 
     from worker import demo as embedded
