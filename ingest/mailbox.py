@@ -141,8 +141,11 @@ class Mailbox:
             for uid in batch:
                 data = answer.get(uid, {})
                 raw = data.get(b"BODY[]")
-                if raw is not None:  # deleted by a person since the search: nothing to do
-                    yield uid, raw
+                if raw is None:
+                    log.info("message %s left %s before it was read (moved or deleted by "
+                             "someone else): nothing to do", uid, self.folders.inbox)
+                    continue
+                yield uid, raw
 
     def wait_for_mail(self, timeout: float) -> bool:
         """Block until the server announces new mail (IDLE) or `timeout` seconds pass.

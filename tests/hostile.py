@@ -137,3 +137,21 @@ def pdf_many_pages(pages: int) -> bytes:
         c.showPage()
     c.save()
     return out.getvalue()
+
+
+def png_bomb(side: int = 40_000) -> bytes:
+    """A black-and-white PNG of side x side pixels (1.6 gigapixels by default) that
+    weighs a few hundred kilobytes: a decompression bomb for image readers."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    row = b"\x00" + b"\x00" * ((side + 7) // 8)
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(row * 1000) for _ in range(side // 1000)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body)
+            + chunk(b"IEND", b""))

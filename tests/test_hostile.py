@@ -35,6 +35,7 @@ def limited(**limits) -> Settings:
     (hostile.password_protected_office(), "password-protected"),
     (hostile.docx_with_document_xml(b"<w:document><unclosed>"), "not a readable Word document"),
     (b"%PDF-1.7\n" + b"\x00garbage" * 100, "PDF"),
+    (hostile.png_bomb(), "decompression bomb"),
 ])
 def test_hostile_containers_are_rejected(data, message):
     with pytest.raises(RejectedFile, match=message) as err:

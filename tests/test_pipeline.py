@@ -175,6 +175,7 @@ def test_reply_to_our_acknowledgement_by_in_reply_to(services):
     ("fiche.docx", hostile.encrypted_entry_docx(), "encrypted"),
     ("fiche.pdf", hostile.pdf_compression_bomb(), "fiche.pdf"),
     ("fiche.pdf", hostile.pdf_many_pages(40), "40 pages"),
+    ("scan.png", hostile.png_bomb(), "decompression bomb"),
     ("../../etc/\x1b[31mfiche\x07.docx", hostile.zip_bomb_docx(), "zip bomb"),
 ])
 def test_hostile_attachment_alone_is_quarantined_with_its_reason(services, name, data, reason):

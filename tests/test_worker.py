@@ -191,6 +191,7 @@ def test_a_person_changing_the_mailbox_under_the_worker(engine, sandbox, tmp_pat
         waiting = mailbox.waiting()
         dovecot.doveadm("expunge", "-u", dv.USER, "mailbox", "INBOX", "all")
         assert list(mailbox.fetch(waiting)) == []
+        assert "left INBOX before it was read (moved or deleted by someone else)" in caplog.text
         # Moved away by a person before our move: the move is a no-op, not an error.
         mailbox.move(waiting, FOLDERS.processed)
     with session_scope(engine) as s:
