@@ -82,7 +82,7 @@ def read_email(raw: bytes) -> Email:
         message_id=_first_id(_header(parsed, "Message-ID")),
         sender=sender.strip().lower(),
         sender_name=sender_name.strip(),
-        subject=CONTROL_CHARS.sub(" ", parsed.subject or "").strip(),
+        subject=_one_line(parsed.subject),
         date=_date(_header(parsed, "Date")),
         in_reply_to=_first_id(_header(parsed, "In-Reply-To")),
         references=tuple(_MSGID.findall(_header(parsed, "References"))),
@@ -96,7 +96,15 @@ def read_email(raw: bytes) -> Email:
 
 def _header(parsed: mailparser.MailParser, name: str) -> str:
     value = parsed.message.get(name)
-    return CONTROL_CHARS.sub(" ", str(value)).strip() if value is not None else ""
+    return _one_line(str(value)) if value is not None else ""
+
+
+def _one_line(value: object) -> str:
+    """A header value on one line, without control characters. mail-parser gives a list
+    when a header is repeated (a damaged or forged message): the first one counts."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    return " ".join(CONTROL_CHARS.sub(" ", str(value or "")).split())
 
 
 def _first_id(value: str) -> str | None:
@@ -118,7 +126,7 @@ def _attachments(parsed: mailparser.MailParser) -> list[Attachment]:
         if kind == "message/rfc822":
             continue  # mail-parser already lists the forwarded message's own attachments
         data = _payload(part)
-        if data is None:
+        if not data:  # undecodable or empty: nothing to read
             continue
         name = safe_name(part.get("filename"))
         if kind == "application/ms-tnef" or name.lower() == "winmail.dat":
@@ -146,8 +154,12 @@ def _tnef(data: bytes) -> list[Attachment]:
         return []
     files = []
     for item in parsed.attachments:
-        name = item.long_filename() if hasattr(item, "long_filename") else item.name
+        try:
+            name = item.long_filename() if hasattr(item, "long_filename") else item.name
+        except Exception:  # a damaged name (tnefparse decodes it without care): no name
+            name = ""
         if isinstance(name, bytes):
             name = name.decode("utf-8", "replace")
-        files.append(Attachment(safe_name(name), bytes(item.data)))
+        if item.data:
+            files.append(Attachment(safe_name(name), bytes(item.data)))
     return files
