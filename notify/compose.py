@@ -4,6 +4,7 @@ keep it from looping (RFC 3834) and thread it with the school's email."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -27,6 +28,8 @@ MISSING_LABELS = {"ecole_nom": "le nom de l'école", "ecole_commune": "la commun
                   "date_demande": "la date", "motif_autre": "la précision du motif « autre »",
                   "urgence_motif": "la raison de l'urgence"}
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 _env = Environment(loader=PackageLoader("notify", "templates"), undefined=StrictUndefined,
                    autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
 
@@ -48,6 +51,8 @@ def shown(key: str, value: object) -> str:
         return ", ".join(MOTIF_LABELS.get(m, m) for m in value)  # type: ignore[union-attr]
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return date.fromisoformat(value).strftime("%d/%m/%Y")  # as French forms write it
     return str(value)
 
 

@@ -54,6 +54,7 @@ def test_a_new_fiche_makes_a_request_and_an_acknowledgement(services):
     assert ack.kind == "ack" and ack.recipients == ["ce.0381234x@ac-grenoble.fr"]
     assert "PR-2026-0001" in ack.subject and "PR-2026-0001" in ack.body_text
     assert "Voiron" in ack.body_text and "harcèlement" in ack.body_text
+    assert "Date de la demande : 05/10/2026" in ack.body_text  # as French forms write it
     # The acknowledgement repeats no pupil data.
     assert "DUPONT" not in ack.body_text and "Léa" not in ack.body_text
     assert ack.in_reply_to and ack.message_id.startswith("<saisine.")

@@ -543,8 +543,9 @@ def demo(
         console.print(f"Urgent fiche delivered while the worker waited (IDLE): the IEN's alert "
                       f"reached the SMTP server {result.alert_seconds:.2f} s later.",
                       soft_wrap=True)
-    console.print(f"Sent mail: {output}/sent/*.eml.  Explore the requests: "
-                  f"saisine --config {output}/saisine.toml requests (or show REFERENCE).",
+    me = sys.argv[0] if Path(sys.argv[0]).name == "saisine" else "saisine"
+    console.print(f"Sent mail: {output}/sent/*.eml.  Explore: {me} --config "
+                  f"{output}/saisine.toml requests (or show REFERENCE, agenda preview).",
                   soft_wrap=True)
 
 

@@ -171,9 +171,13 @@ def run(base: Settings, folder: Path, console: Console) -> DemoResult:
                 worker.stopping.set()
                 thread.join(30)
             show(svc.engine, sink, console)
+    meeting = settings.meetings[0]
     (folder / "saisine.toml").write_text(
-        f'# Settings to explore the demo\'s database.\n[storage]\n'
-        f'data_dir = "{(folder / "data").resolve()}"\n', encoding="utf-8")
+        f"# Settings to explore the demo's database (requests, show, agenda preview...).\n"
+        f"[[meetings]]\ndate = {meeting.date.isoformat()}\n\n"
+        f'[[pole]]\nname = "IEN"\nrole = "IEN"\nemail = "{CIRCONSCRIPTION.alert_to[0]}"\n\n'
+        f'[circonscription]\nname = "{CIRCONSCRIPTION.name}"\n\n'
+        f'[storage]\ndata_dir = "{(folder / "data").resolve()}"\n', encoding="utf-8")
     return DemoResult(folder, alert_seconds)
 
 
