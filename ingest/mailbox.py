@@ -90,6 +90,8 @@ class Mailbox:
     def close(self) -> None:
         if self.client is not None:
             with contextlib.suppress(IMAPClientError, OSError):
+                # Leaving (maybe on Ctrl-C or SIGTERM): a polite LOGOUT, but never a long wait.
+                self.client.socket().settimeout(min(self.server.timeout, 5))
                 self.client.logout()
             self.client = None
 

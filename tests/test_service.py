@@ -155,7 +155,11 @@ def test_the_worker_rides_out_the_database_going_away(tmp_path, dovecot, smtp_se
         wait_until(lambda: len(acks()) == 2, 60)
     finally:
         worker.send_signal(signal.SIGTERM)
-        worker.wait(15)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
         admin.dispose()
     output = (tmp_path / "worker.log").read_text()
     assert "database" in output and "reconnecting" in output and "Traceback" not in output

@@ -97,7 +97,10 @@ class Worker:
             while not done.wait(SEND_EVERY_SECONDS):
                 sending.update(dict(zip(("sent", "failed"), self.flush(), strict=True)))
 
-        sender_thread = threading.Thread(target=send_meanwhile, name="send-during-pass")
+        # A daemon: a stop (SIGTERM) never waits on a mail server; an interrupted send is
+        # retried later, as after a crash.
+        sender_thread = threading.Thread(target=send_meanwhile, name="send-during-pass",
+                                         daemon=True)
         sender_thread.start()
         try:
             result = run_once(self.svc, mailbox, self.progress)
