@@ -134,11 +134,15 @@ def _send(engine: Engine, settings: Settings, due: list[int]) -> tuple[int, int]
                 repo.mark_sent(session, mail)
                 sent += 1
                 log.info("sent %s %s", mail.kind, mail.reference or mail.key[:20])
-    finally:
-        try:
-            smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            smtp.close()
+    except BaseException:
+        # Interrupted (SIGTERM) maybe in the middle of a message: a QUIT now would be read
+        # as part of its text, and we would wait for an answer that never comes.
+        smtp.close()
+        raise
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
     return sent, failed
 
 

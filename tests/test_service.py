@@ -201,3 +201,39 @@ def test_a_connection_cut_silently_during_idle_is_noticed(tmp_path, dovecot, smt
     output = (tmp_path / "worker.log").read_text()
     assert "connection lost while waiting" in output and "reconnecting" in output
     assert "Traceback" not in output
+
+
+def test_sigterm_while_a_mail_is_being_accepted_stops_at_once(tmp_path, dovecot):
+    """The SMTP server takes its time over a message when the stop comes: the worker
+    hangs up rather than wait (the mail is retried at the next start)."""
+    import asyncio
+
+    from notify.sink import MailSink
+
+    class SlowSink(MailSink):
+        started = False
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            SlowSink.started = True
+            await asyncio.sleep(20)
+            return await super().handle_DATA(server, session, envelope)
+
+    with SlowSink() as sink:
+        config = dv.worker_config(tmp_path / "saisine.toml", dovecot, sink.port,
+                                  tmp_path / "data")
+        dovecot.deliver(fiche_mail().as_bytes())
+        with open(tmp_path / "worker.log", "wb") as log:
+            worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config",
+                                       str(config), "run"], stdout=log,
+                                      stderr=subprocess.STDOUT, env=dv.worker_env())
+        try:
+            wait_until(lambda: SlowSink.started, 30)
+            stopping = time.monotonic()
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(15)
+            assert time.monotonic() - stopping < 8
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    assert "Traceback" not in (tmp_path / "worker.log").read_text()
