@@ -30,8 +30,10 @@ MISSING_LABELS = {"ecole_nom": "le nom de l'école", "ecole_commune": "la commun
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+# What schools write reaches HTML mail: escaped in every *.html.j2 template (a bare
+# ["html"] would not match that double extension).
 _env = Environment(loader=PackageLoader("notify", "templates"), undefined=StrictUndefined,
-                   autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+                   autoescape=select_autoescape(["html", "html.j2"]), keep_trailing_newline=True)
 
 
 def date_fr(day: date) -> str:

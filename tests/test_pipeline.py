@@ -70,6 +70,7 @@ def test_urgent_fiche_alerts_the_ien_with_the_fiche(services):
     assert alert.recipients == ["ien.voiron@ac-grenoble.fr"]
     assert alert.subject.startswith("URGENT [PR-2026-0001]")
     assert "Menaces de mort." in alert.body_text and alert.attach_sha256 == request.fiche_hash
+    assert "<strong>Demande URGENTE reçue : PR-2026-0001</strong>" in alert.body_html
 
 
 def test_urgent_in_the_subject_is_enough(services):
@@ -143,6 +144,13 @@ def test_email_without_fiche_asks_the_school_for_it(services):
     assert journey.outcome == "no_fiche"
     [reply] = rows(services, Outbox)
     assert reply.kind == "no_fiche" and "fiche" in reply.body_text and "Question" in reply.body_text
+    assert "« Question »" in reply.body_html
+
+
+def test_what_schools_write_is_escaped_in_html_mail(services):
+    Mailbox().deliver(services, message(subject="<b>Question</b>", body="Sans fiche."))
+    [reply] = rows(services, Outbox)
+    assert "&lt;b&gt;Question&lt;/b&gt;" in reply.body_html and "<b>" not in reply.body_html
 
 
 def test_reply_with_reference_in_subject_attaches_documents(services):

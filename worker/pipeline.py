@@ -265,13 +265,15 @@ def _alert(session: Session, j: Journey, s: Services, request: Request, read: Re
         return
     key = f"alert:{request.reference}"
     fields = request.fields
-    text = compose.render("alert.txt.j2", r=request, f=fields, subject_urgent=subject_urgent,
-                          motifs=[compose.MOTIF_LABELS.get(m, m) for m in fields.get("motifs", [])],
-                          circonscription=circo.name)
+    context = dict(r=request, f=fields, subject_urgent=subject_urgent,
+                   motifs=[compose.MOTIF_LABELS.get(m, m) for m in fields.get("motifs", [])],
+                   circonscription=circo.name)
     school = request.school_name or "école non lue"
     repo.enqueue(session, key, "alert", list(circo.alert_to),
-                 f"URGENT [{request.reference}] {school}", text,
+                 f"URGENT [{request.reference}] {school}",
+                 compose.render("alert.txt.j2", **context),
                  compose.message_id(key, circo.sender),
+                 body_html=compose.render("alert.html.j2", **context),
                  attach_sha256=read.attachment.sha256, reference=request.reference)
 
 
@@ -281,9 +283,10 @@ def _ask_for_fiche(session: Session, j: Journey, s: Services) -> None:
         return
     key = f"nofiche:{j.content_hash}"
     circo = s.settings.circonscription
+    context = dict(subject=j.email.subject[:120], circonscription=circo.name)
     repo.enqueue(session, key, "no_fiche", [j.email.sender],
                  "Fiche de demande non trouvée – pôle ressource",
-                 compose.render("no_fiche.txt.j2", subject=j.email.subject[:120],
-                                circonscription=circo.name),
+                 compose.render("no_fiche.txt.j2", **context),
                  compose.message_id(key, circo.sender),
+                 body_html=compose.render("no_fiche.html.j2", **context),
                  in_reply_to=j.email.message_id)
