@@ -101,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     found = requests(args.requests)
     agenda = documents.build(found, MEETING, DEADLINE, "Circonscription de Voiron")
-    rows = [list(documents.COLUMNS)] + [documents._row(i) for s in agenda.sections
+    rows = [list(documents.COLUMNS)] + [documents.cells_of(i) for s in agenda.sections
                                         for i in s.items]
     saisine(found)  # warm-up: imports, fonts
     floor(rows)

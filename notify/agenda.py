@@ -154,7 +154,7 @@ COLUMNS = ("Réf.", "École", "Classe / élève", "Motifs", "Situation", "Action
            "Attentes de l'école", "Suite donnée")
 
 
-def _row(item: Item) -> list[str]:
+def cells_of(item: Item) -> list[str]:
     school = f"{item.school}\n{item.commune}".strip()
     marks = f"\n{' · '.join(item.marks)}" if item.marks else ""
     return [f"{item.reference}{marks}", school, f"{item.classe}\n{item.pupil}".strip(),
@@ -184,7 +184,7 @@ def to_docx(agenda: Agenda) -> bytes:
             cell.text = ""
             cell.paragraphs[0].add_run(title).bold = True
         for item in part.items:
-            for cell, text in zip(table.add_row().cells, _row(item)):
+            for cell, text in zip(table.add_row().cells, cells_of(item)):
                 cell.text = text
     document.add_heading("Totaux", level=2)
     for title, counts in (("Par motif", agenda.by_motif), ("Par école", agenda.by_school)):
@@ -232,7 +232,7 @@ def to_pdf(agenda: Agenda) -> bytes:
     for part in agenda.sections:
         story.append(cell(f"{part.title} ({len(part.items)})", h2))
         rows = [[cell(c, head) for c in COLUMNS]]
-        rows += [[cell(text) for text in _row(item)] for item in part.items]
+        rows += [[cell(text) for text in cells_of(item)] for item in part.items]
         story.append(Table(rows, colWidths=widths, repeatRows=1, style=grid, hAlign="LEFT"))
     story.append(cell("Totaux", h2))
     for title, counts in (("Par motif", agenda.by_motif), ("Par école", agenda.by_school)):

@@ -394,19 +394,16 @@ def agenda_preview(
 ) -> None:
     """Write the agenda (DOCX, PDF, HTML) here without sending anything."""
     from notify import agenda as documents
-    from storage import repo
     from storage.db import session_scope
-    from worker.meetings import choose, deadline_of
+    from worker.meetings import agenda_file_stem, build_agenda, choose
 
     settings: Settings = ctx.obj
     try:
         chosen = choose(settings, _day(meeting))
         with session_scope(_engine(settings)) as session:
-            agenda = documents.build(repo.agenda_requests(session, chosen.date), chosen.date,
-                                     deadline_of(chosen, settings),
-                                     settings.circonscription.name, settings.agenda.full_names)
+            agenda = build_agenda(session, settings, chosen)
         output.mkdir(parents=True, exist_ok=True)
-        stem = output / f"ordre-du-jour-pole-ressource-{chosen.date.isoformat()}"
+        stem = output / agenda_file_stem(chosen)
         for suffix, data in ((".docx", documents.to_docx(agenda)),
                              (".pdf", documents.to_pdf(agenda)),
                              (".html", documents.to_html(agenda).encode())):

@@ -130,11 +130,10 @@ def check_storage(settings: Settings) -> Check:
             return Check("storage", Status.failed, f"{data_dir} is not writable")
     elif not os.access(_existing_parent(data_dir), os.W_OK):
         return Check("storage", Status.failed, f"cannot create {data_dir}")
-    url = storage.url()
-    if url.startswith("sqlite") and not (data_dir / "saisine.db").exists() \
-            and not storage.database_url:
+    if not storage.database_url and not (data_dir / "saisine.db").exists():
         return Check("storage", Status.ok, f"{data_dir}: the database will be created "
                                            f"at the first run")
+    url = storage.url()
     current, head = schema_status(url)
     where = url.split("@")[-1] if "@" in url else url.split("///")[-1]
     if current == head:

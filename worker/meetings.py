@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.calendar import Meeting, recipients
+from config.errors import ConfigError, SaisineError
 from config.settings import Settings
 from notify import agenda as documents
 from notify import compose
@@ -76,16 +77,25 @@ def queue_due(engine: Engine, settings: Settings, now: datetime | None = None) -
     return done
 
 
+def build_agenda(session: Session, settings: Settings, meeting: Meeting) -> documents.Agenda:
+    """The agenda of `meeting` as it stands: what is sent, and what `agenda preview` writes."""
+    return documents.build(repo.agenda_requests(session, meeting.date), meeting.date,
+                           deadline_of(meeting, settings), settings.circonscription.name,
+                           settings.agenda.full_names)
+
+
+def agenda_file_stem(meeting: Meeting) -> str:
+    return f"ordre-du-jour-pole-ressource-{meeting.date.isoformat()}"
+
+
 def queue_agenda(session: Session, settings: Settings, meeting: Meeting,
                  again: str | None = None) -> int:
     """Build the agenda of `meeting` and queue it to each of its recipients; `again` makes
     the keys of a resend on demand. Returns how many mails were queued."""
     circo = settings.circonscription
-    agenda = documents.build(repo.agenda_requests(session, meeting.date), meeting.date,
-                             deadline_of(meeting, settings), circo.name,
-                             settings.agenda.full_names)
+    agenda = build_agenda(session, settings, meeting)
     data_dir = settings.storage.data_dir
-    name = f"ordre-du-jour-pole-ressource-{meeting.date.isoformat()}"
+    name = agenda_file_stem(meeting)
     attachments = [
         {"name": f"{name}.docx", "sha256": repo.store_blob(data_dir, documents.to_docx(agenda))},
         {"name": f"{name}.pdf", "sha256": repo.store_blob(data_dir, documents.to_pdf(agenda))},
@@ -125,8 +135,6 @@ def queue_reminder(session: Session, settings: Settings, meeting: Meeting) -> in
 
 def choose(settings: Settings, wanted: date | None, today: date | None = None) -> Meeting:
     """The meeting on `wanted`, else the next one in the calendar."""
-    from config.errors import ConfigError
-
     today = today or datetime.now(ZoneInfo(settings.agenda.timezone)).date()
     if wanted is not None:
         for meeting in settings.meetings:
@@ -141,8 +149,6 @@ def choose(settings: Settings, wanted: date | None, today: date | None = None) -
 
 def queue_decision(session: Session, settings: Settings, reference: str) -> str:
     """Queue the pôle's decision to the school, threaded under our acknowledgement."""
-    from config.errors import SaisineError
-
     request = repo.find_request(session, reference)
     if request is None:
         raise SaisineError(f"notify-decision: no request {reference}")
