@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from datetime import date, timedelta
 from email.utils import make_msgid
 from pathlib import Path
@@ -41,6 +42,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from notify.fiche import write_fiche  # noqa: E402
 from notify.sink import MailSink  # noqa: E402
 from tests import dovecot as dv  # noqa: E402
+from tests.conftest import throwaway_postgres  # noqa: E402
 from tests.mail import DOCX, FICHE, URGENT, bounce, message  # noqa: E402
 
 POLE = ["ien.chaos@ac-grenoble.fr", "psy.chaos@ac-grenoble.fr"]
@@ -112,66 +114,55 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="saisine-chaos-"))
     root.chmod(0o755)
     dovecot = dv.start(root / "server")
-    admin = url = None
+    database = (throwaway_postgres("saisine_chaos") if args.postgres
+                else nullcontext(f"sqlite:///{root / 'data' / 'saisine.db'}"))
     try:
-        with MailSink() as sink:
-            data = root / "data"
-            config = dv.worker_config(root / "saisine.toml", dovecot, sink.port, data)
-            url = f"sqlite:///{data / 'saisine.db'}"
-            if args.postgres:
-                from tests.conftest import POSTGRES_ADMIN
-
-                name = f"saisine_chaos_{rng.randrange(10**9)}"
-                admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-                with admin.connect() as c:
-                    c.execute(text(f'CREATE DATABASE "{name}"'))
-                url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        with MailSink() as sink, database as url:
             pole = "".join(f'\n[[pole]]\nname = "{a}"\nrole = "membre"\nemail = "{a}"\n'
                            for a in POLE)
-            config.write_text(config.read_text().replace(
-                "[storage]\n", f'[storage]\ndatabase_url = "{url}"\n') + f"""
+            config = dv.worker_config(root / "saisine.toml", dovecot, sink.port, root / "data",
+                                      database_url=url)
+            config.write_text(config.read_text() + f"""
 [[meetings]]
 date = {(date.today() + timedelta(days=10)).isoformat()}
 deadline = {(date.today() - timedelta(days=1)).isoformat()}
 {pole}""")
-            command = [sys.executable, "-m", "worker.cli", "--config", str(config), "run",
-                       "--once"]
-            feed = Feed(rng)
-            kills = interrupted = runs = 0
-            started = time.monotonic()
-            while kills < args.kills:
-                if not dovecot.uids("INBOX"):
-                    for raw in feed.wave(args.wave):
-                        dovecot.deliver(raw)
-                before = handled(url)
-                worker = subprocess.Popen(command, env=dv.worker_env(),
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                runs += 1
-                # Start-up (imports, parsing child, database, IMAP login) takes about a
-                # second: most kills land on work, some on the start-up itself.
-                time.sleep(rng.uniform(0.6, 2.4))
-                if worker.poll() is None:
-                    worker.send_signal(signal.SIGKILL)
-                    kills += 1
-                    worker.wait()
-                    interrupted += handled(url) > before and bool(dovecot.uids("INBOX"))
-                worker.wait()
-                if kills and kills % 25 == 0 and worker.returncode < 0:
-                    print(f"  {kills} kills, {feed.emails} emails fed, "
-                          f"{time.monotonic() - started:.0f} s", flush=True)
-            final = subprocess.run(command, env=dv.worker_env(), capture_output=True,
-                                   text=True, timeout=600)
-            assert final.returncode == 0, final.stderr
-            books(dovecot, url, sink, feed, kills, interrupted, runs,
-                  time.monotonic() - started)
+            run(args, rng, dovecot, sink, url, config)
     finally:
         dovecot.stop()
         shutil.rmtree(root, ignore_errors=True)
-        if admin is not None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-            admin.dispose()
 
+
+def run(args, rng: random.Random, dovecot, sink, url: str, config: Path) -> None:
+    """Kill, restart, kill... then one run left to finish, and the books."""
+    command = [sys.executable, "-m", "worker.cli", "--config", str(config), "run", "--once"]
+    feed = Feed(rng)
+    kills = interrupted = runs = 0
+    started = time.monotonic()
+    while kills < args.kills:
+        if not dovecot.uids("INBOX"):
+            for raw in feed.wave(args.wave):
+                dovecot.deliver(raw)
+        before = handled(url)
+        worker = subprocess.Popen(command, env=dv.worker_env(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        runs += 1
+        # Start-up (imports, parsing child, database, IMAP login) takes about a second:
+        # most kills land on work, some on the start-up itself.
+        time.sleep(rng.uniform(0.6, 2.4))
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGKILL)
+            kills += 1
+            worker.wait()
+            interrupted += handled(url) > before and bool(dovecot.uids("INBOX"))
+        worker.wait()
+        if kills and kills % 25 == 0 and worker.returncode < 0:
+            print(f"  {kills} kills, {feed.emails} emails fed, "
+                  f"{time.monotonic() - started:.0f} s", flush=True)
+    final = subprocess.run(command, env=dv.worker_env(), capture_output=True, text=True,
+                           timeout=600)
+    assert final.returncode == 0, final.stderr
+    books(dovecot, url, sink, feed, kills, interrupted, runs, time.monotonic() - started)
 
 def fuzz(scale: int) -> None:
     import os

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
+from config.settings import Circonscription, Settings
 
 DATA = Path(__file__).parent / "data"
+# The invented circonscription most tests work for.
+VOIRON = Circonscription(name="Circonscription de Voiron", allowed_domains=["ac-grenoble.fr"],
+                         alert_to=["ien.voiron@ac-grenoble.fr"],
+                         sender="pole.ressource@circo-test.fr")
 
 
 def fuzz_examples(in_ci: int) -> int:
@@ -39,13 +45,15 @@ def sandbox():
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
+@contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database on that server, dropped afterwards (connections
+    still open are closed by the drop)."""
     import uuid
 
     from sqlalchemy import create_engine, text
 
-    name = f"saisine_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -53,27 +61,21 @@ def postgres_url():
         yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as connection:
-            connection.execute(text(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    with throwaway_postgres("saisine_test") as url:
+        yield url
 
 
 @pytest.fixture
 def fresh_postgres():
     """An empty PostgreSQL database of its own for one test, dropped after it."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    name = f"saisine_one_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres("saisine_one") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

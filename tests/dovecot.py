@@ -170,7 +170,8 @@ def _wait_for_port(port: int, process: subprocess.Popen, root: Path) -> None:
 
 
 def worker_config(path: Path, dovecot: Dovecot, smtp_port: int, data_dir: Path,
-                  allowed: tuple[str, ...] = ("ac-grenoble.fr",), top: str = "") -> Path:
+                  allowed: tuple[str, ...] = ("ac-grenoble.fr",), top: str = "",
+                  database_url: str = "") -> Path:
     """A settings file for a worker process using this Dovecot and a loopback SMTP server;
     the password goes in the environment (`worker_env`)."""
     domains = ", ".join(f'"{d}"' for d in allowed)
@@ -181,6 +182,7 @@ alert_to = ["ien.voiron@ac-grenoble.fr"]
 allowed_domains = [{domains}]
 [storage]
 data_dir = "{data_dir}"
+database_url = "{database_url}"
 [imap]
 host = "127.0.0.1"
 port = {dovecot.tls_port}

@@ -15,12 +15,13 @@ from docx import Document
 from sqlmodel import select
 
 from config.calendar import Meeting, Member, school_periods, suggest
-from config.settings import Agenda, Circonscription, Settings, Storage
+from config.settings import Agenda, Settings, Storage
 from notify import agenda as documents
 from notify import sender
 from storage import repo
 from storage.db import make_engine, session_scope
 from storage.models import Outbox
+from tests.conftest import VOIRON
 from tests.mail import FICHE, URGENT, fiche_mail
 from worker.meetings import queue_due
 from worker.pipeline import Services, process
@@ -42,9 +43,7 @@ def at(day: date, hour: int = 12) -> datetime:
 @pytest.fixture
 def services(engine, sandbox, tmp_path):
     settings = Settings(
-        circonscription=Circonscription(name="Circonscription de Voiron",
-                                        alert_to=["ien.voiron@ac-grenoble.fr"],
-                                        sender="pole.ressource@circo-test.fr"),
+        circonscription=VOIRON,
         storage=Storage(data_dir=tmp_path / "data"), meetings=[OCTOBER, DECEMBER], pole=POLE,
         agenda=Agenda(reminder_days=3, reminder_to=["ce.0381234x@ac-grenoble.fr",
                                                     "ce.0385555z@ac-grenoble.fr"]))

@@ -80,12 +80,10 @@ def test_kill_9_between_each_two_steps(point, database, tmp_path, dovecot, smtp_
     restarted: two requests, three mails (two acknowledgements, one alert), all sent;
     only a kill between the SMTP server's 250 and our commit sends one mail twice."""
     data = tmp_path / "data"
-    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data)
-    url = f"sqlite:///{data / 'saisine.db'}"
-    if database == "postgresql":
-        url = request.getfixturevalue("fresh_postgres")
-        config.write_text(config.read_text().replace(
-            "[storage]\n", f'[storage]\ndatabase_url = "{url}"\n'))
+    url = (request.getfixturevalue("fresh_postgres") if database == "postgresql"
+           else f"sqlite:///{data / 'saisine.db'}")
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data,
+                              database_url=url)
     dovecot.deliver(fiche_mail(URGENT).as_bytes())
     dovecot.deliver(fiche_mail(FICHE).as_bytes())
     args = ["--", "--config", str(config), "run", "--once"]

@@ -8,11 +8,12 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import select
 
-from config.settings import Circonscription, Settings, Storage
+from config.settings import Settings, Storage
 from notify.fiche import write_fiche
 from storage.db import session_scope
 from storage.models import Outbox, ProcessedMessage, Request, StoredFile
 from tests import hostile
+from tests.conftest import VOIRON
 from tests.mail import DOCX, FICHE, URGENT, bounce, fiche_mail, message
 from worker.pipeline import Services, process
 
@@ -20,10 +21,7 @@ from worker.pipeline import Services, process
 @pytest.fixture
 def services(engine, sandbox, tmp_path):
     settings = Settings(
-        circonscription=Circonscription(name="Circonscription de Voiron",
-                                        allowed_domains=["ac-grenoble.fr"],
-                                        alert_to=["ien.voiron@ac-grenoble.fr"],
-                                        sender="pole.ressource@circo-test.fr"),
+        circonscription=VOIRON,
         storage=Storage(data_dir=tmp_path / "data"))
     return Services(settings, engine, sandbox)
 

@@ -14,9 +14,10 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from config.calendar import Meeting, Member
-from config.settings import Circonscription, Retention, Settings, Storage
+from config.settings import Retention, Settings, Storage
 from storage.db import session_scope
 from storage.models import AuditEvent, Outbox, ProcessedMessage, Request, StoredFile
+from tests.conftest import VOIRON
 from tests.mail import FICHE, URGENT, fiche_mail
 from worker.meetings import queue_due
 from worker.pipeline import Services, process
@@ -29,9 +30,7 @@ OCTOBER_MORNING_AFTER = datetime(2026, 10, 11, 6, tzinfo=UTC)  # its agenda goes
 @pytest.fixture
 def services(engine, sandbox, tmp_path):
     settings = Settings(
-        circonscription=Circonscription(name="Circonscription de Voiron",
-                                        alert_to=["ien.voiron@ac-grenoble.fr"],
-                                        sender="pole.ressource@circo-test.fr"),
+        circonscription=VOIRON,
         storage=Storage(data_dir=tmp_path / "data"), meetings=[OCTOBER],
         pole=[Member(name="Mme Inspectrice", role="IEN", email="ien.voiron@ac-grenoble.fr")])
     return Services(settings, engine, sandbox)

@@ -10,20 +10,19 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from config.settings import Circonscription, Server, Settings, Storage
+from config.settings import Server, Settings, Storage
 from notify import sender
 from notify.sink import free_port
 from storage.db import session_scope
 from storage.models import Outbox, utcnow
+from tests.conftest import VOIRON
 from tests.mail import FICHE, URGENT, fiche_mail
 from worker.pipeline import Services, process
 
 
 def settings_for(tmp_path, port: int, **smtp) -> Settings:
     return Settings(
-        circonscription=Circonscription(name="Circonscription de Voiron",
-                                        alert_to=["ien.voiron@ac-grenoble.fr"],
-                                        sender="pole.ressource@circo-test.fr"),
+        circonscription=VOIRON,
         storage=Storage(data_dir=tmp_path / "data"),
         smtp=Server(host="127.0.0.1", port=port, security=smtp.pop("security", "none"), **smtp))
 

@@ -3,17 +3,43 @@ IMAP server restarting under it, and it stops promptly on SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from config.settings import Folders
 from ingest.mailbox import Mailbox
 from tests import dovecot as dv
 from tests.mail import URGENT, fiche_mail
 from tests.test_worker import settings_for
+
+
+@contextmanager
+def worker_process(config: Path, log: Path) -> Iterator[subprocess.Popen]:
+    """`saisine run` in a process of its own, as a service runs it, its output in `log`.
+    Tests stop it themselves (SIGTERM) where they mean to; whatever they left running is
+    killed at the end."""
+    with open(log, "wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
+                                   "run"], stdout=out, stderr=subprocess.STDOUT,
+                                  env=dv.worker_env())
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
+def received(sink, subject_start: str) -> list:
+    """The mail the SMTP server got whose subject starts so."""
+    return [m for _, m in sink.messages if str(m["Subject"]).startswith(subject_start)]
 
 
 def wait_until(condition, seconds: float) -> float:
@@ -45,11 +71,7 @@ def test_worker_alerts_within_seconds_survives_a_server_restart_and_stops(
     data = tmp_path / "data"
     config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data,
                               top="poll_seconds = 120\nflush_seconds = 60")
-    env = dv.worker_env()
-    with open(tmp_path / "worker.log", "wb") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
-                                   "run"], stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
+    with worker_process(config, tmp_path / "worker.log") as worker:
         wait_until(lambda: (data / "saisine.db").exists(), 30)
         time.sleep(1.5)  # connected and idling
         dovecot.deliver(fiche_mail(URGENT).as_bytes())
@@ -68,10 +90,6 @@ def test_worker_alerts_within_seconds_survives_a_server_restart_and_stops(
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(15) == 0 or worker.returncode in (0, 130)
         assert time.monotonic() - stopping < 15
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
     output = (tmp_path / "worker.log").read_text()
     assert "reconnecting" in output and "Traceback" not in output
     assert "ROUX" not in output and "GIRARD" not in output  # no pupil data in logs
@@ -97,20 +115,16 @@ role = "IEN"
 email = "ien.voiron@ac-grenoble.fr"
 """)
     dovecot.deliver(fiche_mail().as_bytes())
-    agendas = lambda: [m for _, m in smtp_server.messages  # noqa: E731
-                       if str(m["Subject"]).startswith("Ordre du jour")]
+    def agendas() -> list:
+        return received(smtp_server, "Ordre du jour")
+
     for run in range(2):
-        with open(tmp_path / f"worker{run}.log", "wb") as log:
-            worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config",
-                                       str(config), "run"], stdout=log,
-                                      stderr=subprocess.STDOUT, env=dv.worker_env())
-        try:
+        with worker_process(config, tmp_path / f"worker{run}.log") as worker:
             wait_until(lambda: (data / "saisine.db").exists(), 30)
             if run == 0:
                 wait_until(lambda: len(agendas()) == 1, 30)
             else:
                 time.sleep(4)  # long enough for the start-up look at the calendar
-        finally:
             worker.send_signal(signal.SIGTERM)
             worker.wait(15)
     assert len(agendas()) == 1
@@ -131,35 +145,26 @@ def test_the_worker_rides_out_the_database_going_away(tmp_path, dovecot, smtp_se
 
     name = fresh_postgres.rsplit("/", 1)[1]
     config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port,
-                              tmp_path / "data", top="poll_seconds = 2")
-    config.write_text(config.read_text().replace(
-        "[storage]\n", f'[storage]\ndatabase_url = "{fresh_postgres}"\n'))
+                              tmp_path / "data", top="poll_seconds = 2",
+                              database_url=fresh_postgres)
     admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    acks = lambda: [m for _, m in smtp_server.messages  # noqa: E731
-                    if str(m["Subject"]).startswith("[PR-")]
-    with open(tmp_path / "worker.log", "wb") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
-                                   "run"], stdout=log, stderr=subprocess.STDOUT,
-                                  env=dv.worker_env())
     try:
-        dovecot.deliver(fiche_mail().as_bytes())
-        wait_until(lambda: len(acks()) == 1, 30)
-        with admin.connect() as c:
-            c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
-            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           f"WHERE datname = '{name}'"))
-        dovecot.deliver(fiche_mail(URGENT).as_bytes())
-        time.sleep(4)  # the worker meets the closed database
-        with admin.connect() as c:
-            c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
-        wait_until(lambda: len(acks()) == 2, 60)
+        with worker_process(config, tmp_path / "worker.log") as worker:
+            dovecot.deliver(fiche_mail().as_bytes())
+            wait_until(lambda: len(received(smtp_server, "[PR-")) == 1, 30)
+            with admin.connect() as c:
+                c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+                c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               f"WHERE datname = '{name}'"))
+            dovecot.deliver(fiche_mail(URGENT).as_bytes())
+            time.sleep(4)  # the worker meets the closed database
+            with admin.connect() as c:
+                c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+            wait_until(lambda: len(received(smtp_server, "[PR-")) == 2, 60)
+            worker.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(30)  # else killed on leaving
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
         admin.dispose()
     output = (tmp_path / "worker.log").read_text()
     assert "database" in output and "reconnecting" in output and "Traceback" not in output
@@ -181,22 +186,17 @@ def test_a_connection_cut_silently_during_idle_is_noticed(tmp_path, dovecot, smt
                               top="poll_seconds = 3")
     config.write_text(config.read_text().replace(f"port = {dovecot.tls_port}",
                                                  f"port = {relay.port}\ntimeout = 3"))
-    acks = lambda: [m for _, m in smtp_server.messages  # noqa: E731
-                    if str(m["Subject"]).startswith("[PR-")]
-    with open(tmp_path / "worker.log", "wb") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config),
-                                   "run"], stdout=log, stderr=subprocess.STDOUT,
-                                  env=dv.worker_env())
     try:
-        dovecot.deliver(fiche_mail().as_bytes())
-        wait_until(lambda: len(acks()) == 1, 30)
-        time.sleep(0.5)  # back in IDLE
-        relay.cut()
-        dovecot.deliver(fiche_mail(URGENT).as_bytes())
-        wait_until(lambda: len(acks()) == 2, 40)
+        with worker_process(config, tmp_path / "worker.log") as worker:
+            dovecot.deliver(fiche_mail().as_bytes())
+            wait_until(lambda: len(received(smtp_server, "[PR-")) == 1, 30)
+            time.sleep(0.5)  # back in IDLE
+            relay.cut()
+            dovecot.deliver(fiche_mail(URGENT).as_bytes())
+            wait_until(lambda: len(received(smtp_server, "[PR-")) == 2, 40)
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(15)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(15)
         relay.close()
     output = (tmp_path / "worker.log").read_text()
     assert "connection lost while waiting" in output and "reconnecting" in output
@@ -222,18 +222,10 @@ def test_sigterm_while_a_mail_is_being_accepted_stops_at_once(tmp_path, dovecot)
         config = dv.worker_config(tmp_path / "saisine.toml", dovecot, sink.port,
                                   tmp_path / "data")
         dovecot.deliver(fiche_mail().as_bytes())
-        with open(tmp_path / "worker.log", "wb") as log:
-            worker = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config",
-                                       str(config), "run"], stdout=log,
-                                      stderr=subprocess.STDOUT, env=dv.worker_env())
-        try:
+        with worker_process(config, tmp_path / "worker.log") as worker:
             wait_until(lambda: SlowSink.started, 30)
             stopping = time.monotonic()
             worker.send_signal(signal.SIGTERM)
             worker.wait(15)
             assert time.monotonic() - stopping < 8
-        finally:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
     assert "Traceback" not in (tmp_path / "worker.log").read_text()

@@ -8,11 +8,12 @@ from imapclient import IMAPClient
 from pydantic import SecretStr
 from sqlmodel import select
 
-from config.settings import Circonscription, Folders, Server, Settings, Storage
+from config.settings import Folders, Server, Settings, Storage
 from ingest.mailbox import Mailbox, MailboxError
 from storage.db import session_scope
 from storage.models import ProcessedMessage, Request
 from tests import dovecot as dv
+from tests.conftest import VOIRON
 from tests.mail import URGENT, fiche_mail, message
 from worker import service
 from worker.pipeline import Services
@@ -22,9 +23,7 @@ FOLDERS = Folders(processed="Saisine/Traités", quarantine="Saisine/À vérifier
 
 def settings_for(tmp_path, dovecot, smtp_port) -> Settings:
     return Settings(
-        circonscription=Circonscription(name="Circonscription de Voiron",
-                                        alert_to=["ien.voiron@ac-grenoble.fr"],
-                                        sender="pole.ressource@circo-test.fr"),
+        circonscription=VOIRON,
         storage=Storage(data_dir=tmp_path / "data"), folders=FOLDERS,
         imap=Server(host="127.0.0.1", port=dovecot.tls_port, security="tls",
                     username=dv.USER, password=dv.PASSWORD, ca_file=dovecot.ca_file),
