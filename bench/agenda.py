@@ -26,7 +26,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 from notify import agenda as documents  # noqa: E402
-from notify.compose import MOTIF_LABELS  # noqa: E402
+from parsers.fields import MOTIF_CODES  # noqa: E402
 
 MEETING, DEADLINE = date(2026, 12, 18), date(2026, 12, 12)
 TOWNS = ["Voiron", "Moirans", "Rives", "Voreppe", "Tullins", "Coublevie", "Saint-Jean"]
@@ -41,7 +41,7 @@ def requests(n: int) -> list[SimpleNamespace]:
     made = []
     for i in range(n):
         town = rng.choice(TOWNS)
-        motifs = rng.sample(list(MOTIF_LABELS), rng.choice((1, 1, 2)))
+        motifs = rng.sample(list(MOTIF_CODES), rng.choice((1, 1, 2)))
         made.append(SimpleNamespace(
             reference=f"PR-2026-{i + 1:04d}", school_name=f"École {rng.choice('ABCDEFGH')} "
                                                           f"de {town}",

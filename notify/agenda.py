@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from notify import compose
+from parsers.fields import MOTIF_CODES, motif_label
 
 SUMMARY_CHARS = 320
 
@@ -102,7 +103,7 @@ def item_of(request: Any, meeting: date, full_names: bool) -> Item:
     """`request`: a storage Request (read, never changed)."""
     f = request.fields
     hide = (lambda text: text) if full_names else (lambda text: redact(text, f))
-    motifs = [compose.MOTIF_LABELS.get(m, m) for m in f.get("motifs") or []]
+    motifs = [motif_label(m) for m in f.get("motifs") or []]
     if f.get("motif_autre"):
         motifs.append(f"précision : {f['motif_autre']}")
     actions = "; ".join(x for x in (f.get("actions_menees"),
@@ -131,15 +132,15 @@ def build(requests: list[Any], meeting: date, deadline: date, circonscription: s
             continue
         first = (request.fields.get("motifs") or ["autre"])[0]
         by_motif.setdefault(first, []).append(item_of(request, meeting, full_names))
-    order = list(compose.MOTIF_LABELS)
+    # Sections in the order the fiche lists its motifs.
+    order = list(MOTIF_CODES)
     for code in sorted(by_motif, key=lambda c: order.index(c) if c in order else len(order)):
-        label = compose.MOTIF_LABELS.get(code, code)
-        agenda.sections.append(Section(f"Motif : {label}", by_motif[code]))
+        agenda.sections.append(Section(f"Motif : {motif_label(code)}", by_motif[code]))
     review = [item_of(r, meeting, full_names) for r in requests
               if r.needs_review and not r.urgent]
     if review:
         agenda.sections.append(Section("Fiches à relire ou à compléter", review))
-    motifs = Counter(compose.MOTIF_LABELS.get(m, m) for r in requests
+    motifs = Counter(motif_label(m) for r in requests
                      for m in r.fields.get("motifs") or [])
     schools = Counter(f"{r.school_name or 'école non lue'}"
                       f"{f' ({r.school_commune})' if r.school_commune else ''}" for r in requests)

@@ -1,5 +1,6 @@
 """Composing the mail Saisine sends: French texts from templates, and the headers that
-keep it from looping (RFC 3834) and thread it with the school's email."""
+keep it from looping (RFC 3834) and thread it with the school's email. What each kind
+of mail says is in `notify.mails`."""
 
 from __future__ import annotations
 
@@ -12,21 +13,8 @@ from email.utils import formatdate
 from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-MOTIF_LABELS = {
-    "comportement": "troubles du comportement", "harcelement": "harcèlement, situation sensible",
-    "crise": "situation de crise", "conflit_parents": "conflit avec des parents",
-    "bep": "besoin éducatif particulier", "pap": "PAP", "segpa_maintien": "SEGPA / maintien",
-    "autre": "autre",
-}
-# What the acknowledgement repeats: only what the school itself wrote, and no pupil data.
-ACK_FIELDS = {"ecole_nom": "École", "ecole_commune": "Commune", "demandeur_nom": "Demandeur",
-              "classe": "Classe", "motifs": "Motif(s)", "urgence": "Demande urgente",
-              "date_demande": "Date de la demande"}
-MISSING_LABELS = {"ecole_nom": "le nom de l'école", "ecole_commune": "la commune",
-                  "demandeur_nom": "le nom du demandeur", "motifs": "le motif de la demande",
-                  "situation": "la description de la situation", "urgence": "l'urgence (oui/non)",
-                  "date_demande": "la date", "motif_autre": "la précision du motif « autre »",
-                  "urgence_motif": "la raison de l'urgence"}
+from parsers.fields import motif_label
+from storage.models import MailKind
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -49,8 +37,8 @@ def render(name: str, **context: object) -> str:
 
 
 def shown(key: str, value: object) -> str:
-    if key == "motifs":
-        return ", ".join(MOTIF_LABELS.get(m, m) for m in value)  # type: ignore[union-attr]
+    if key == "motifs" and isinstance(value, list):
+        return ", ".join(motif_label(m) for m in value)
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
@@ -65,7 +53,7 @@ def message_id(key: str, sender: str) -> str:
     return f"<saisine.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def build(*, message_id: str, kind: str, sender: str, recipients: list[str], subject: str,
+def build(*, message_id: str, kind: MailKind, sender: str, recipients: list[str], subject: str,
           body_text: str, body_html: str | None, in_reply_to: str | None,
           attachments: list[tuple[str, bytes]] = ()) -> EmailMessage:
     mail = EmailMessage()
@@ -78,7 +66,7 @@ def build(*, message_id: str, kind: str, sender: str, recipients: list[str], sub
         mail["In-Reply-To"] = in_reply_to
         mail["References"] = in_reply_to
     # RFC 3834: answers are auto-replied, alerts auto-generated; ask other robots for silence.
-    mail["Auto-Submitted"] = "auto-replied" if kind in ("ack", "no_fiche") else "auto-generated"
+    mail["Auto-Submitted"] = "auto-replied" if kind.answers_sender else "auto-generated"
     mail["X-Auto-Response-Suppress"] = "All"
     mail.set_content(body_text)
     if body_html:

@@ -1,6 +1,6 @@
 """The circonscription's own fiche de demande, as DOCX, ODT or fillable PDF.
 
-One layout (`SECTIONS`) drives the three writers. Every field carries its key:
+One layout (`LAYOUT`, from `parsers.fields`) drives the three writers. Every field carries its key:
 content controls are tagged with it, PDF fields are named after it, so a fiche
 filled in on this form is read exactly. `values` fills it in (for previews and
 for building test corpora).
@@ -9,57 +9,16 @@ for building test corpora).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-MOTIFS: tuple[tuple[str, str], ...] = (
-    ("comportement", "Suivi d'élèves présentant des troubles sévères du comportement"),
-    ("harcelement", "Prévention et gestion de situations sensibles (harcèlement…)"),
-    ("crise", "Gestion de situations de crise liées à un événement grave (décès, accident…)"),
-    ("conflit_parents",
-     "Prévention et gestion de situations conflictuelles avec des parents d'élèves"),
-    ("bep", "Suivi d'élèves à besoin éducatif particulier (élèves intellectuellement précoces…)"),
-    ("pap", "Aide à la décision d'élaboration d'un PAP"),
-    ("segpa_maintien", "Aide à la décision d'orientation en SEGPA et de demande de maintien "
-                       "à titre exceptionnel"),
-    ("autre", "Autre (préciser)"),
-)
+from parsers.fields import MOTIFS, SECTIONS, Field, Kind, fields_in
 
-
-@dataclass(frozen=True)
-class Field:
-    key: str
-    label: str
-    kind: str = "text"  # text, long, yesno
-
-
-SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
-    ("1. L'école", (
-        Field("ecole_nom", "Nom de l'école"), Field("ecole_commune", "Commune"),
-        Field("ecole_uai", "N° UAI (RNE)"), Field("ecole_telephone", "Téléphone"),
-        Field("ecole_email", "Courriel"))),
-    ("2. Le demandeur", (
-        Field("demandeur_nom", "Nom du demandeur"), Field("demandeur_fonction", "Fonction"),
-        Field("classe", "Classe"))),
-    ("3. L'élève (si la demande concerne un élève)", (
-        Field("eleve_nom", "Nom de l'élève"), Field("eleve_prenom", "Prénom de l'élève"),
-        Field("eleve_date_naissance", "Date de naissance"),
-        Field("eleve_niveau", "Niveau (TPS à CM2)"))),
-    ("4. Motif(s) de la demande", ()),
-    ("5. La situation", (
-        Field("situation", "Description de la situation", "long"),
-        Field("actions_menees", "Actions déjà mises en place", "long"),
-        Field("partenaires", "Partenaires déjà sollicités", "long"),
-        Field("attentes", "Attentes vis-à-vis du pôle ressource", "long"))),
-    ("6. Famille et urgence", (
-        Field("famille_informee", "La famille a été informée", "yesno"),
-        Field("urgence", "Demande urgente", "yesno"),
-        Field("urgence_motif", "Si oui, pourquoi", "long"))),
-    ("7. Visa", (
-        Field("date_demande", "Date de la demande"),
-        Field("signataire", "Nom et signature du directeur"))),
-)  # fmt: skip
+# The fiche's parts, from the one table of fields: the motifs' part is drawn as boxes,
+# "autre" with its text inline; every other field is a row of label and value.
+LAYOUT: tuple[tuple[str, tuple[Field, ...]], ...] = tuple(
+    (section.title, () if section.key == "motifs" else fields_in(section))
+    for section in SECTIONS)
 
 TITLE = "Fiche de demande d'intervention du pôle ressource de circonscription"
 NOTICE = ("À retourner par courriel à la circonscription au plus tard six jours avant la réunion "
@@ -121,10 +80,10 @@ def _docx(values: dict[str, Any]) -> bytes:
     document.styles["Normal"].font.size = Pt(10)
     document.add_heading(TITLE, level=1)
     document.add_paragraph(NOTICE)
-    for title, fields in SECTIONS:
+    for title, fields in LAYOUT:
         document.add_heading(title, level=2)
         if not fields:
-            for code, label in MOTIFS:
+            for code, label in ((m.code, m.wording) for m in MOTIFS):
                 p = document.add_paragraph()
                 p._p.append(parse_xml(_sdt_box(f"motifs_{code}", _ticked(values, "motifs", code))))
                 p.add_run(" " + label)
@@ -139,14 +98,14 @@ def _docx(values: dict[str, Any]) -> bytes:
             label_cell, value_cell = table.add_row().cells
             label_cell.text = f.label
             p = value_cell.paragraphs[0]
-            if f.kind == "yesno":
+            if f.kind == Kind.BOOL:
                 for option in ("oui", "non"):
                     p._p.append(parse_xml(_sdt_box(f"{f.key}_{option}",
                                                    _ticked(values, f.key, option))))
                     p.add_run(f" {option.capitalize()}   ")
             else:
                 p._p.append(parse_xml(_sdt_text(f.key, f.label, _text(values, f.key),
-                                                f.kind == "long")))
+                                                f.kind == Kind.LONG)))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -170,10 +129,10 @@ def _odt(values: dict[str, Any]) -> bytes:
     doc.text.addElement(H(outlinelevel=1, text=TITLE))
     doc.text.addElement(P(text=NOTICE))
     leaders = "……………………………………"
-    for title, fields in SECTIONS:
+    for title, fields in LAYOUT:
         doc.text.addElement(H(outlinelevel=2, text=title))
         if not fields:
-            for code, label in MOTIFS:
+            for code, label in ((m.code, m.wording) for m in MOTIFS):
                 box = "☒" if _ticked(values, "motifs", code) else "☐"
                 extra = f" : {_text(values, 'motif_autre') or leaders}" if code == "autre" else ""
                 doc.text.addElement(P(text=f"{box} {label}{extra}"))
@@ -185,7 +144,7 @@ def _odt(values: dict[str, Any]) -> bytes:
             label = TableCell(stylename=cell_style)
             label.addElement(P(stylename=bold, text=f.label))
             value = TableCell(stylename=cell_style)
-            if f.kind == "yesno":
+            if f.kind == Kind.BOOL:
                 text = "   ".join(("☒" if _ticked(values, f.key, o) else "☐") + " " + o.capitalize()
                                   for o in ("oui", "non"))
             else:
@@ -235,14 +194,14 @@ def _pdf(values: dict[str, Any]) -> bytes:
     form = c.acroForm
     # White fields with black borders: the fiche is often printed and filled by hand.
     style = {"fillColor": white, "borderColor": black, "textColor": black}
-    for title, fields in SECTIONS:
+    for title, fields in LAYOUT:
         need(40)
         c.setFont(bold, 11)
         c.drawString(margin, y, title)
         y -= 18
         c.setFont(font, 9)
         if not fields:
-            for code, label in MOTIFS:
+            for code, label in ((m.code, m.wording) for m in MOTIFS):
                 need(18)
                 form.checkbox(name=f"motifs_{code}", x=margin, y=y - 3, size=11,
                               checked=_ticked(values, "motifs", code), buttonStyle="cross",
@@ -257,7 +216,7 @@ def _pdf(values: dict[str, Any]) -> bytes:
             y -= 6
             continue
         for f in fields:
-            if f.kind == "yesno":
+            if f.kind == Kind.BOOL:
                 need(18)
                 c.drawString(margin, y, f.label)
                 for i, option in enumerate(("oui", "non")):
@@ -267,7 +226,7 @@ def _pdf(values: dict[str, Any]) -> bytes:
                                   borderWidth=0.8, **style)
                     c.drawString(x + 15, y, option.capitalize())
                 y -= 18
-            elif f.kind == "long":
+            elif f.kind == Kind.LONG:
                 need(62)
                 c.drawString(margin, y, f.label)
                 form.textfield(name=f.key, value=_text(values, f.key), x=margin, y=y - 50,

@@ -24,7 +24,7 @@ from notify import compose
 from parsers.registry import sniff
 from storage import repo
 from storage.db import session_scope
-from storage.models import Outbox, utcnow
+from storage.models import MailKind, Outbox, utcnow
 
 log = logging.getLogger("saisine.notify")
 
@@ -85,7 +85,7 @@ def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
         path = repo.file_path(data_dir, document["sha256"])
         if path.exists():
             attachments.append((document["name"], path.read_bytes()))
-    return compose.build(message_id=mail.message_id, kind=mail.kind,
+    return compose.build(message_id=mail.message_id, kind=MailKind(mail.kind),
                          sender=settings.circonscription.sender, recipients=mail.recipients,
                          subject=mail.subject, body_text=mail.body_text, body_html=mail.body_html,
                          in_reply_to=mail.in_reply_to, attachments=attachments)

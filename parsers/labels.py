@@ -1,14 +1,17 @@
 """Everything Saisine knows about how fiches word things, in one place.
 
-Adding a synonym is a one-line change here: labels are written as a person
-would type them; `text.norm` folds case, accents and punctuation on both sides
+Adding a synonym is a one-line change: a field's labels and a motif's words are
+declared with it in `fields`, the rest of the wording is here. Labels are written as
+a person would type them; `text.norm` folds case, accents and punctuation on both sides
 before comparing, so "N° RNE", "n°rne" and "N° R.N.E" all meet.
 
-Targets are field keys (see `model.FIELD_KEYS`) or one of the virtual keys
+Targets are field keys (see `fields.FIELDS`) or one of the virtual keys
 below, which the mapper folds into real fields at the end.
 """
 
 from __future__ import annotations
+
+from parsers.fields import FIELDS
 
 # Virtual targets: read, then combined or dropped by the mapper.
 ELEVE_NOM_PRENOM = "_eleve_nom_prenom"  # "DUPONT Léa": split on the capitals
@@ -16,115 +19,9 @@ DEMANDEUR_PRENOM = "_demandeur_prenom"  # joined in front of demandeur_nom
 ADRESSE = "_adresse"  # the school's address: its town stands in for a missing commune
 IGNORED = "_ignored"  # a label we know and do not keep (address, sex...)
 
-FIELD_LABELS: dict[str, tuple[str, ...]] = {
-    "ecole_nom": (
-        "École", "Nom de l'école", "Établissement", "Nom de l'établissement", "École concernée",
-        "École / établissement", "Dénomination de l'école", "Nom de l'établissement scolaire",
-        "Établissement scolaire", "Ecole d'origine", "Nom et adresse de l'école",
-        "École de scolarisation", "École fréquentée",
-    ),
-    "ecole_commune": ("Commune", "Ville", "Localité", "Commune de l'école", "Ville de l'école"),
-    "ecole_uai": (
-        "UAI", "RNE", "N° RNE", "Code UAI", "N° UAI", "Numéro UAI", "N° d'immatriculation",
-        "Immatriculation", "Code RNE", "UAI / RNE", "RNE / UAI", "N° UAI / RNE", "Numéro RNE",
-    ),
-    "ecole_email": (
-        "Courriel", "Mail", "Adresse électronique", "E-mail", "Email", "Adresse mail", "Mél",
-        "Courriel de l'école", "Adresse courriel", "Messagerie", "Adresse électronique de l'école",
-        "Adresse mail de l'école",
-    ),
-    "ecole_telephone": (
-        "Téléphone", "Tél", "Tel", "Téléphone de l'école", "N° de téléphone", "Numéro de téléphone",
-        "Tél. de l'école", "Tél. / Fax", "Téléphone / Fax",
-    ),
-    "demandeur_nom": (
-        "Nom du demandeur", "Demandeur", "Enseignant(e)", "Enseignant", "Enseignante",
-        "Demande formulée par", "Nom de l'enseignant(e)", "Demande faite par", "Demande présentée par",
-        "Nom et prénom du demandeur", "Personne à l'origine de la demande", "Nom de l'enseignant",
-        "Demandeur (nom, prénom)", "Nom du ou de la demandeur(se)", "Rédacteur de la demande",
-        "Enseignant(e) de la classe", "Personne qui fait la demande", "Personne à contacter",
-        "Personne référente", "Interlocuteur", "Interlocutrice", "Nom de la personne à contacter",
-    ),
-    "demandeur_fonction": ("Fonction", "Qualité", "Fonction du demandeur", "Qualité du demandeur"),
-    "classe": (
-        "Classe", "Classe / niveau", "Cours", "Classe de l'élève", "Classe fréquentée",
-        "Classe concernée", "Classe / cours",
-    ),
-    "eleve_nom": ("Nom de l'élève", "Nom de famille de l'élève", "Nom de l'enfant"),
-    "eleve_prenom": ("Prénom de l'élève", "Prénom de l'enfant"),
-    "eleve_date_naissance": (
-        "Date de naissance", "Né(e) le", "Né le", "Née le", "Date de naissance de l'élève",
-        "Né(e) le :", "Date de naissance de l'enfant",
-    ),
-    "eleve_niveau": ("Niveau", "Niveau de l'élève", "Niveau scolaire", "Niveau de classe"),
-    "motifs": (
-        "Motif(s) de la demande", "Motif de la demande", "Motifs de la demande", "Motif", "Motifs",
-        "Objet de la demande", "Nature de la demande", "Motif de la saisine", "Objet",
-        "La demande concerne", "Type de demande",
-    ),
-    "motif_autre": ("Autre (préciser)", "Autre", "Si autre, préciser", "Autre motif", "Préciser"),
-    "situation": (
-        "Description de la situation", "Situation", "Difficultés observées", "Description",
-        "Exposé de la situation", "Présentation de la situation", "Description des difficultés",
-        "Difficultés rencontrées", "Observations", "Présentation de l'élève et des difficultés",
-        "Situation actuelle", "Description de la situation et des difficultés observées",
-        "Description de la problématique", "Problématique", "Constats", "Faits observés",
-        "Éléments d'observation", "Description des faits", "Exposé des faits", "Faits",
-        "Observations de l'enseignant", "Difficultés repérées", "Nature des difficultés",
-    ),
-    "actions_menees": (
-        "Actions déjà mises en place", "Aides apportées", "Actions engagées", "Actions menées",
-        "Actions déjà menées", "Aides déjà apportées", "Mesures déjà prises",
-        "Dispositifs mis en place", "Aides mises en place", "Actions mises en place",
-        "Ce qui a déjà été fait", "Aménagements mis en place", "Actions déjà engagées",
-        "Qu'avez-vous déjà mis en place", "Qu'est-ce qui a déjà été mis en place",
-        "Aides déjà mises en œuvre", "Actions déjà mises en œuvre", "Réponses déjà apportées",
-        "Démarches déjà entreprises", "Dispositifs déjà mis en œuvre", "Mesures mises en place",
-    ),
-    "partenaires": (
-        "Partenaires déjà sollicités", "Partenaires", "Suivis extérieurs", "Partenaires extérieurs",
-        "Prises en charge extérieures", "Suivi extérieur", "Partenaires sollicités",
-        "Prise en charge extérieure", "Autres partenaires", "Intervenants extérieurs",
-        "Autres intervenants", "Soins extérieurs", "Suivi médical ou paramédical",
-    ),
-    "attentes": (
-        "Attentes vis-à-vis du pôle ressource", "Aide souhaitée", "Aide attendue", "Attentes",
-        "Nature de l'aide souhaitée", "Attentes de l'équipe", "Aide demandée",
-        "Ce que vous attendez du pôle ressource", "Attentes de l'école", "Demande précise",
-        "Quelle aide attendez-vous", "Type d'aide attendue", "Qu'attendez-vous du pôle ressource",
-        "Quelles sont vos attentes", "Qu'attendez-vous", "Attentes de l'enseignant",
-        "Aide sollicitée", "Demande adressée au pôle ressource", "Objectifs de la demande",
-    ),
-    "famille_informee": (
-        "La famille a été informée", "Parents informés", "Famille informée",
-        "Information de la famille", "Les parents ont été informés", "Famille informée de la demande",
-        "La famille est informée de la demande", "Les parents sont informés",
-        "Information des parents", "Parents informés de la demande",
-        "La famille a été informée de la demande", "La famille a-t-elle été informée",
-        "Les parents ont-ils été informés", "La famille est-elle informée",
-        "Les parents sont-ils informés", "La famille a-t-elle été informée de la demande",
-    ),
-    "urgence": (
-        "Demande urgente", "Urgence", "Caractère urgent", "Situation urgente", "Urgent",
-        "Degré d'urgence", "Caractère d'urgence", "La demande est-elle urgente",
-        "Est-ce urgent", "Demande à traiter en urgence", "Y a-t-il urgence",
-        "S'agit-il d'une urgence", "Urgence de la situation", "La situation est-elle urgente",
-    ),
-    "urgence_motif": (
-        "Si oui, pourquoi", "Motif de l'urgence", "Si urgence, pourquoi", "Justification de l'urgence",
-        "Pourquoi", "Si oui, préciser", "Si urgent, pourquoi", "Raison de l'urgence",
-        "Motif d'urgence", "Si oui, préciser pourquoi",
-    ),
-    "date_demande": ("Date de la demande", "Date", "Fait le", "Date de la saisine", "Daté du"),
-    "signataire": (
-        "Signature", "Nom et signature du directeur", "Visa", "Signature du directeur",
-        "Nom et signature", "Visa du directeur", "Signature du directeur ou de la directrice",
-        "Nom et signature du directeur / de la directrice", "Visa du directeur d'école",
-        "Signature de la directrice", "Nom et signature de la directrice", "Visa de la direction",
-        "Directeur / directrice", "Le directeur / la directrice", "Signature du directeur d'école",
-        "Nom, qualité et signature", "Signature du demandeur", "Signature de l'enseignant",
-        "Signature du directeur ou de la directrice d'école",
-    ),
+# Each field's own labels are declared with the field (`fields.FIELDS`); here, the labels
+# of the virtual targets, then both together, as the engine looks them up.
+VIRTUAL_LABELS: dict[str, tuple[str, ...]] = {
     ELEVE_NOM_PRENOM: (
         "Nom et prénom de l'élève", "Élève", "Prénom et nom de l'élève", "Élève concerné",
         "Nom, prénom de l'élève", "Nom prénom de l'élève", "Élève concerné(e)", "Enfant",
@@ -144,6 +41,9 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "Date d'examen", "Réservé à l'administration",
     ),
 }  # fmt: skip
+
+FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    **{f.key: f.labels for f in FIELDS}, **VIRTUAL_LABELS}
 
 # Labels whose meaning depends on the heading above them ("Nom" under "L'élève"
 # is the pupil's name, under "Visa" the signatory's). `None` is the default
@@ -203,31 +103,6 @@ SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("actions", ("actions", "aides")),
 )  # fmt: skip
 
-# Motif codes by meaning: the first code whose words appear in an option wins,
-# so the specific ones come first ("maintien" before "comportement").
-MOTIF_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("autre", ("autre",)),
-    ("pap", ("pap", "plan d accompagnement personnalise", "plan d accompagnement")),
-    ("segpa_maintien", ("segpa", "maintien", "orientation", "redoublement", "allongement de cycle",
-                        "maintenir")),
-    ("harcelement", ("harcelement", "cyberharcelement", "situations sensibles",
-                     "situation sensible", "harcele", "harcelee")),
-    ("crise", ("crise", "deces", "accident", "evenement grave", "evenements graves",
-               "traumatisme", "traumatique", "drame")),
-    ("conflit_parents", ("conflit", "conflits", "conflictuelle", "conflictuelles", "conflictuel",
-                         "conflictuels", "relation avec les parents", "relations avec les familles",
-                         "relations avec la famille", "mediation")),
-    ("bep", ("besoin educatif particulier", "besoins educatifs particuliers", "bep",
-             "besoin educatif", "besoins educatifs",
-             "intellectuellement precoce", "intellectuellement precoces", "precoce", "precoces",
-             "eip", "haut potentiel", "hpi", "handicap", "dys")),
-    ("comportement", ("comportement", "comportements", "tsc", "troubles du comportement",
-                      "troubles severes", "violence", "violent", "agressivite", "agressif")),
-)  # fmt: skip
-
-# "Autre" counts as a motif option only when the option starts with it, or it
-# would fire on every "... ou autre".
-MOTIF_ANCHORED = {"autre"}
 
 NIVEAUX: dict[str, tuple[str, ...]] = {
     "TPS": ("tps", "toute petite section", "tps maternelle"),

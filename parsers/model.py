@@ -5,23 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from parsers.fields import FIELD_KEYS
+
 # Every reader writes checkbox states as these two glyphs, so the mapper reads
 # a ticked Word content control, a FORMCHECKBOX and a typed ☒ the same way.
 CHECKED = "☒"
 UNCHECKED = "☐"
-
-FIELD_KEYS: tuple[str, ...] = (
-    "ecole_nom", "ecole_commune", "ecole_uai", "ecole_email", "ecole_telephone",
-    "demandeur_nom", "demandeur_fonction", "classe",
-    "eleve_nom", "eleve_prenom", "eleve_date_naissance", "eleve_niveau",
-    "motifs", "motif_autre", "situation", "actions_menees", "partenaires", "attentes",
-    "famille_informee", "urgence", "urgence_motif", "date_demande", "signataire",
-)  # fmt: skip
-
-REQUIRED: tuple[str, ...] = (
-    "ecole_nom", "ecole_commune", "demandeur_nom", "motifs", "situation", "urgence",
-    "date_demande",
-)  # fmt: skip
 
 
 @dataclass
@@ -64,6 +53,7 @@ class Extraction:
     missing: list[str]
     warnings: list[str]
     needs_review: bool
+    scanned: bool = False  # read from an image: only a person can say what it holds
 
     def to_json(self) -> dict[str, Any]:
         return {

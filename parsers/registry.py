@@ -48,6 +48,8 @@ def parser(kind: str) -> Callable[[Parser], Parser]:
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_OLE = "EncryptedPackage".encode("utf-16-le")
+# Formats read through a LibreOffice conversion (slower: they get more time).
+CONVERTED = frozenset({"doc", "rtf"})
 
 
 def sniff(data: bytes) -> str:

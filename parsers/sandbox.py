@@ -26,11 +26,9 @@ from config import errors
 from config.errors import ExtractionError, LimitExceeded
 from config.settings import Settings
 from parsers.model import Extraction
-from parsers.registry import ParseContext, extract_bytes
+from parsers.registry import CONVERTED, ParseContext, extract_bytes, sniff
 
 RECYCLE_AFTER = 500
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
 
 def _run(data: bytes, ctx: ParseContext) -> tuple[str, Any]:
     limits = ctx.settings.limits
@@ -130,7 +128,7 @@ class Sandbox:
         ctx = ParseContext(filename, self.settings)
         limits = self.settings.limits
         deadline = limits.timeout_seconds
-        if data[:8] == _OLE or data.lstrip()[:5] == b"{\\rtf":
+        if sniff(data) in CONVERTED:
             deadline += limits.convert_timeout_seconds
         if self._conn is None or self._served >= RECYCLE_AFTER:
             self._stop(kill=False)

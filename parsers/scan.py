@@ -11,7 +11,6 @@ That is enough for the secretariat to know which school sent the scan.
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import subprocess
 
@@ -19,7 +18,13 @@ from PIL import Image, UnidentifiedImageError
 
 from config.errors import LimitExceeded, RejectedFile
 from parsers.model import Document, Line
-from parsers.text import PHONE_IN_TEXT, parse_phone, uai_check_letter
+from parsers.text import (
+    EMAIL_IN_TEXT,
+    PHONE_IN_TEXT,
+    UAI_IN_TEXT,
+    parse_phone,
+    uai_check_letter,
+)
 
 MAX_PIXELS = 60_000_000
 
@@ -74,15 +79,12 @@ def ocr(images: list[Image.Image], tesseract: str, timeout: float, where: str) -
     return doc
 
 
-_UAI = re.compile(r"(?<![0-9A-Z])(\d{7})\s?([A-Z])(?![0-9A-Za-z])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
 def identifiers(text: str) -> list[tuple[str, str]]:
     """("UAI" | "Courriel" | "Téléphone", value) found unambiguously in OCR text."""
     found: list[tuple[str, str]] = []
-    uais = {m[1] + m[2] for m in _UAI.finditer(text) if uai_check_letter(m[1]) == m[2]}
-    emails = {m[0].lower().rstrip(".") for m in _EMAIL.finditer(text)}
+    uais = {m[1] + m[2].upper() for m in UAI_IN_TEXT.finditer(text)
+            if uai_check_letter(m[1]) == m[2].upper()}
+    emails = {m[0].lower().rstrip(".") for m in EMAIL_IN_TEXT.finditer(text)}
     phones = {parse_phone(m[0]) for m in PHONE_IN_TEXT.finditer(text)} - {None}
     for label, values in (("UAI", uais), ("Courriel", emails), ("Téléphone", phones)):
         if len(values) == 1:

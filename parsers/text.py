@@ -38,8 +38,10 @@ def norm_label(text: str) -> str:
     return _ARTICLE.sub("", norm(_PARENS.sub(" ", text)))
 
 
-# Leaders are runs of dots, underscores or ellipses left where nothing was written.
-_LEADERS = re.compile(r"(?:[.…_·]\s*){3,}|…+|_{2,}")
+# Leaders are runs of dots, underscores or ellipses left where nothing was written;
+# between a label and its value they are a separator (`parsers.matching`).
+LEADERS = r"(?:[.…_·]\s*){3,}|…+|_{2,}"
+_LEADERS = re.compile(LEADERS)
 _SPACES = re.compile(r"\s+")
 _PLACEHOLDERS = frozenset(norm(p) for p in labels.PLACEHOLDERS)
 # Trailing full stops and closing brackets belong to the text; leaders are already gone.
@@ -158,14 +160,14 @@ def parse_niveau(text: str | None) -> str | None:
 
 # --- contact details --------------------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 
 
 def parse_email(text: str | None) -> str | None:
     if not text:
         return None
     # A PDF cell wraps "ce.0381234x@ac-\ngrenoble.fr": glue the address back together.
-    m = _EMAIL.search(re.sub(r"(?<=[@.\-])\s+|\s+(?=[@.])", "", text))
+    m = EMAIL_IN_TEXT.search(re.sub(r"(?<=[@.\-])\s+|\s+(?=[@.])", "", text))
     return m[0].lower().rstrip(".") if m else None
 
 
@@ -188,7 +190,7 @@ def parse_phone(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-_UAI = re.compile(r"(?<![0-9A-Za-z])(\d{7})\s?([A-Za-z])(?![0-9A-Za-z])")
+UAI_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{7})\s?([A-Za-z])(?![0-9A-Za-z])")
 # The check letter is the 7-digit number modulo 23, in an alphabet without I, O and Q.
 _UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
@@ -197,7 +199,7 @@ def parse_uai(text: str | None) -> tuple[str | None, str | None]:
     """(UAI, warning): the code in upper case, and a warning when its check letter is wrong."""
     if not text:
         return None, None
-    m = _UAI.search(text)
+    m = UAI_IN_TEXT.search(text)
     if not m:
         return None, f"ecole_uai: '{clean(text)}' is not a UAI (7 digits and a letter)"
     uai = m[1] + m[2].upper()
@@ -241,6 +243,18 @@ _MARK = re.compile(
     rf"({_BRACKET_CHECKED}|{_BRACKET_EMPTY}|[{labels.CHECKED_GLYPHS}{labels.UNCHECKED_GLYPHS}]"
     r"|(?<![\w'’])[xX](?![\w'’]))"
 )
+
+
+def bare_mark(cell: str) -> bool | None:
+    """True/False when a cell holds nothing but a ticked/unticked box (or an X); else None."""
+    text = cell.strip()
+    if not text:
+        return None
+    if text in ("x", "X") or text in labels.CHECKED_GLYPHS or re.fullmatch(_BRACKET_CHECKED, text):
+        return True
+    if text in labels.UNCHECKED_GLYPHS or re.fullmatch(_BRACKET_EMPTY, text):
+        return False
+    return None
 
 
 def _mark_value(mark: str) -> bool:

@@ -4,6 +4,7 @@ trail and processed-message log carry references and outcomes, never a name."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -12,6 +13,49 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Outcome(StrEnum):
+    """What became of an email (`ProcessedMessage.outcome`); decided in `worker.routing`."""
+
+    NEW = "accepted"  # one request per new fiche
+    ATTACHED = "attached"  # a reply that adds documents or a fiche to a known request
+    DUPLICATE = "duplicate"  # every fiche in it is already a request
+    MACHINE = "machine"  # auto-reply, bounce, list, ourselves: recorded, never answered
+    NO_FICHE = "no_fiche"  # kept for the secretariat; the school is asked for its fiche
+    QUARANTINE = "quarantined"  # not for us, or not readable: a person decides
+    SEEN = "seen"  # the same email again (another place, same bytes): nothing new
+
+    @property
+    def quarantined(self) -> bool:
+        """Whether its email leaves for the quarantine folder, where a person looks."""
+        return self in (Outcome.QUARANTINE, Outcome.NO_FICHE)
+
+
+class RequestStatus(StrEnum):
+    """Where a request stands (`Request.status`)."""
+
+    RECEIVED = "received"  # waiting for its meeting (carried over while undecided)
+    DECIDED = "decided"  # the pôle decided what follows
+    CLOSED = "closed"
+
+
+class MailKind(StrEnum):
+    """What a queued mail is (`Outbox.kind`); each kind is written by one function of
+    `notify.mails`."""
+
+    ACK = "ack"  # the acknowledgement to the school
+    ALERT = "alert"  # an urgent request, to the IEN
+    NO_FICHE = "no_fiche"  # asks the school for its fiche
+    AGENDA = "agenda"  # a meeting's agenda, to each member of the pôle
+    REMINDER = "reminder"  # the call for requests before a deadline
+    DECISION = "decision"  # the pôle's decision, to the school
+
+    @property
+    def answers_sender(self) -> bool:
+        """An automatic answer to someone's email (RFC 3834 "auto-replied"), counted
+        against the per-sender rate limit; the others are "auto-generated"."""
+        return self in (MailKind.ACK, MailKind.NO_FICHE)
 
 
 class ProcessedMessage(SQLModel, table=True):
@@ -27,7 +71,7 @@ class ProcessedMessage(SQLModel, table=True):
     uid: int
     content_hash: str = Field(max_length=64, index=True)
     message_id: str | None = Field(default=None, max_length=998, index=True)
-    outcome: str = Field(max_length=32)
+    outcome: str = Field(max_length=32)  # an `Outcome`
     reason: str | None = Field(default=None, max_length=500)
     request_id: int | None = Field(default=None, foreign_key="request.id")
     processed_at: datetime = Field(default_factory=utcnow)
@@ -50,7 +94,7 @@ class Request(SQLModel, table=True):
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     needs_review: bool = False
     urgent: bool = False
-    status: str = Field(default="received", max_length=20)  # received, decided, closed
+    status: str = Field(default=RequestStatus.RECEIVED, max_length=20)  # a `RequestStatus`
     source_message_id: str | None = Field(default=None, max_length=998)
     # The meeting that studies it: the first whose deadline it beat (late: not the coming
     # one). A request still open after its meeting is carried over to the next.
@@ -82,7 +126,7 @@ class Outbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True, index=True)
-    kind: str = Field(max_length=20)
+    kind: str = Field(max_length=20)  # a `MailKind`
     message_id: str = Field(max_length=300, index=True)  # derived from the key
     reference: str | None = Field(default=None, max_length=20, index=True)
     recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -95,6 +139,8 @@ class Outbox(SQLModel, table=True):
     attachments: list[dict[str, str]] = Field(default_factory=list,
                                               sa_column=Column(JSON, nullable=False,
                                                                server_default="[]"))
+    # The meeting an agenda or a call for requests is about (retention, resends).
+    meeting_date: date | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)

@@ -13,20 +13,27 @@ import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import (
     AuditEvent,
     Counter,
+    MailKind,
     Outbox,
+    Outcome,
     ProcessedMessage,
     Request,
+    RequestStatus,
     StoredFile,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from notify.mails import Draft
 
 # --- messages -----------------------------------------------------------------
 
@@ -139,18 +146,15 @@ def store_file(session: Session, data_dir: Path, request: Request, data: bytes,
 
 # --- outbox -----------------------------------------------------------------------
 
-def enqueue(session: Session, key: str, kind: str, recipients: list[str], subject: str,
-            body_text: str, message_id: str, body_html: str | None = None,
-            in_reply_to: str | None = None, attach_sha256: str | None = None,
-            reference: str | None = None,
-            attachments: list[dict[str, str]] | None = None) -> Outbox | None:
+def enqueue(session: Session, draft: Draft) -> Outbox | None:
     """Queue a mail once per key; None when that key was queued already."""
-    if session.exec(select(Outbox).where(Outbox.key == key)).first():
+    if session.exec(select(Outbox).where(Outbox.key == draft.key)).first():
         return None
-    mail = Outbox(key=key, kind=kind, recipients=recipients, subject=subject,
-                  body_text=body_text, body_html=body_html, in_reply_to=in_reply_to,
-                  attach_sha256=attach_sha256, message_id=message_id, reference=reference,
-                  attachments=attachments or [])
+    mail = Outbox(key=draft.key, kind=draft.kind, recipients=draft.recipients,
+                  subject=draft.subject, body_text=draft.text, body_html=draft.html,
+                  in_reply_to=draft.in_reply_to, attach_sha256=draft.fiche_sha256,
+                  message_id=draft.message_id, reference=draft.reference,
+                  meeting_date=draft.meeting_date, attachments=draft.attachments)
     session.add(mail)
     session.flush()
     return mail
@@ -158,8 +162,9 @@ def enqueue(session: Session, key: str, kind: str, recipients: list[str], subjec
 
 def replies_to(session: Session, address: str, since: datetime) -> int:
     """How many answers (acknowledgements, requests for a fiche) went to `address` since."""
+    answers = [kind for kind in MailKind if kind.answers_sender]
     recent = session.exec(select(Outbox.recipients).where(
-        Outbox.kind.in_(("ack", "no_fiche")), Outbox.created_at >= since))  # type: ignore[attr-defined]
+        col(Outbox.kind).in_(answers), col(Outbox.created_at) >= since))
     return sum(address.lower() in (r.lower() for r in recipients) for recipients in recent)
 
 
@@ -203,7 +208,7 @@ def agenda_requests(session: Session, meeting: date) -> list[Request]:
     """What a meeting studies: open requests assigned to it, carried over from an earlier
     one, or received while the calendar had no meeting."""
     return list(session.exec(select(Request).where(
-        Request.status == "received",
+        col(Request.status) == RequestStatus.RECEIVED,
         or_(Request.meeting_date <= meeting, Request.meeting_date.is_(None)))  # type: ignore[union-attr,operator]
         .order_by(Request.created_at)))
 
@@ -216,11 +221,11 @@ def decide(session: Session, reference: str, decision: str | None, referent: str
         return None
     if decision:
         request.decision, request.decided_at = decision, utcnow()
-        request.status = "decided"
+        request.status = RequestStatus.DECIDED
     if referent:
         request.referent = referent
     if close:
-        request.status = "closed"
+        request.status = RequestStatus.CLOSED
         request.decided_at = request.decided_at or utcnow()
     session.add(request)
     return request
@@ -251,13 +256,14 @@ def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[i
 
 
 def agenda_meetings(session: Session) -> list[date]:
-    keys = session.exec(select(Outbox.key).where(Outbox.kind == "agenda"))
-    return sorted({date.fromisoformat(key.split(":")[1]) for key in keys})
+    days = session.exec(select(Outbox.meeting_date).where(
+        col(Outbox.kind) == MailKind.AGENDA, col(Outbox.meeting_date).is_not(None)))
+    return sorted({day for day in days if day is not None})
 
 
 def forget_agendas(session: Session, meeting: date, dry_run: bool) -> int:
     mails = list(session.exec(select(Outbox).where(
-        Outbox.kind == "agenda", Outbox.key.startswith(f"agenda:{meeting.isoformat()}:"))))  # type: ignore[attr-defined]
+        col(Outbox.kind) == MailKind.AGENDA, col(Outbox.meeting_date) == meeting)))
     if not dry_run:
         for mail in mails:
             session.delete(mail)
@@ -312,7 +318,7 @@ def unsent(session: Session) -> collections.Counter[str]:
 
 def quarantined(session: Session, limit: int = 200) -> list[ProcessedMessage]:
     return list(session.exec(select(ProcessedMessage).where(
-        ProcessedMessage.outcome.in_(("quarantined", "no_fiche")))  # type: ignore[attr-defined]
+        col(ProcessedMessage.outcome).in_([o for o in Outcome if o.quarantined]))
         .order_by(ProcessedMessage.id.desc()).limit(limit)))  # type: ignore[union-attr]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers.model import FIELD_KEYS
+from parsers.fields import FIELD_KEYS
 from tests.conftest import DATA
 
 SAISINE = [sys.executable, "-m", "worker.cli"]

@@ -11,15 +11,16 @@ from hypothesis import strategies as st
 
 from config.errors import ExtractionError
 from config.settings import ExtractionLimits, Settings
-from parsers.labels import FIELD_LABELS, GENERIC_LABELS, MOTIF_WORDS
+from parsers.fields import FIELD_KEYS, MOTIF_CODES, MOTIFS
+from parsers.labels import FIELD_LABELS, GENERIC_LABELS
 from parsers.mapper import map_document
-from parsers.model import FIELD_KEYS, Document, Extraction, Line
+from parsers.model import Document, Extraction, Line
 from parsers.sandbox import Sandbox
 from parsers.text import parse_bool, parse_date, parse_niveau, parse_options, parse_phone
 from tests.conftest import DATA, fuzz_examples
 
 LABELS = [s for synonyms in FIELD_LABELS.values() for s in synonyms] + list(GENERIC_LABELS)
-WORDS = [w for _, words in MOTIF_WORDS for w in words] + ["Oui", "Non", "X", "DUPONT", "Léa"]
+WORDS = [w for motif in MOTIFS for w in motif.words] + ["Oui", "Non", "X", "DUPONT", "Léa"]
 fragment = st.one_of(
     st.sampled_from(LABELS), st.sampled_from(WORDS), st.text(max_size=30),
     st.sampled_from(["☒", "☐", "[X]", "[ ]", " : ", "……", "\t", "\n", "?", "05/10/2026",
@@ -29,7 +30,6 @@ cell = st.lists(fragment, max_size=6).map("".join)
 line = st.lists(cell, min_size=1, max_size=4).map(Line)
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-MOTIF_CODES = {code for code, _ in MOTIF_WORDS}
 
 
 def assert_contract(result: Extraction) -> None:
@@ -39,7 +39,7 @@ def assert_contract(result: Extraction) -> None:
         assert fields[key] is None or ISO.fullmatch(fields[key])
     for key in ("urgence", "famille_informee"):
         assert fields[key] in (None, True, False)
-    assert isinstance(fields["motifs"], list) and set(fields["motifs"]) <= MOTIF_CODES
+    assert isinstance(fields["motifs"], list) and set(fields["motifs"]) <= set(MOTIF_CODES)
     assert fields["eleve_niveau"] in (None, "TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1",
                                       "CM2")
     assert fields["motif_autre"] is None or "autre" in fields["motifs"]

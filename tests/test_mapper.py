@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.mapper import field_target, map_document, match_label, motif_code, split_pairs
+from parsers.formfields import field_target
+from parsers.mapper import map_document
+from parsers.matching import match_label, motif_code, split_pairs
 from parsers.model import Document, FormField, Line
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import inspect, text
 
+from notify.mails import Draft
 from storage import repo
 from storage.db import StorageError, migrate, session_scope
-from storage.models import Outbox, Request, utcnow
+from storage.models import MailKind, Outbox, Request, utcnow
 
 
 def request(n: int = 1, **values) -> Request:
@@ -82,11 +84,11 @@ def test_the_same_fiche_makes_one_request(engine):
 
 def test_outbox_once_per_key_and_retries(engine):
     with session_scope(engine) as s:
-        first = repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour",
-                             "<a1@saisine.test>", reference="PR-2026-0001")
-        assert first is not None
-        assert repo.enqueue(s, "ack:PR-2026-0001", "ack", ["ce@x.fr"], "Accusé", "Bonjour",
-                            "<a1@saisine.test>") is None
+        draft = Draft(kind=MailKind.ACK, key="ack:PR-2026-0001", message_id="<a1@saisine.test>",
+                      recipients=["ce@x.fr"], subject="Accusé", text="Bonjour",
+                      reference="PR-2026-0001")
+        assert repo.enqueue(s, draft) is not None
+        assert repo.enqueue(s, replace(draft, subject="Accusé, encore")) is None
         assert repo.reference_answered(s, "<a1@saisine.test>") == "PR-2026-0001"
         assert repo.reference_answered(s, "<other@x>") is None
     now = utcnow()
@@ -170,3 +172,25 @@ def test_a_database_from_the_first_release_upgrades_with_its_rows(engine):
     with session_scope(engine) as s:
         [old] = repo.list_requests(s)
     assert old.reference == "PR-2026-0001" and old.late is False and old.meeting_date is None
+
+
+def test_agendas_queued_before_0003_get_their_meeting_from_their_key(engine):
+    """0002 -> head: the meeting an agenda was about, once only in its key, becomes a column
+    (retention finds past agendas by it)."""
+    from alembic import command
+
+    from storage.db import _alembic
+
+    with engine.begin() as connection:
+        command.downgrade(_alembic(connection), "0002")
+        for key, kind in (("agenda:2026-12-18:ien@ac-test.fr", "agenda"),
+                          ("ack:PR-2026-0001", "ack")):
+            connection.execute(text(
+                "INSERT INTO outbox (key, kind, message_id, recipients, subject, body_text, "
+                "created_at, attempts, next_attempt_at, attachments) VALUES (:key, :kind, "
+                ":key, '[]', 's', 't', '2026-12-01 07:00:00', 0, '2026-12-01 07:00:00', '[]')"),
+                {"key": key, "kind": kind})
+    migrate(engine)
+    with session_scope(engine) as s:
+        assert repo.agenda_meetings(s) == [date(2026, 12, 18)]
+        assert repo.forget_agendas(s, date(2026, 12, 18), dry_run=True) == 1

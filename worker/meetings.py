@@ -22,9 +22,10 @@ from config.calendar import Meeting, recipients
 from config.errors import ConfigError, SaisineError
 from config.settings import Settings
 from notify import agenda as documents
-from notify import compose
+from notify import mails
 from storage import repo
 from storage.db import session_scope
+from storage.models import utcnow
 
 log = logging.getLogger("saisine.meetings")
 
@@ -103,12 +104,8 @@ def queue_agenda(session: Session, settings: Settings, meeting: Meeting,
     text, html = documents.to_text(agenda), documents.to_html(agenda)
     queued = 0
     for member in recipients(meeting, settings.pole):
-        key = f"agenda:{meeting.date.isoformat()}:{member.email}{f':{again}' if again else ''}"
-        if repo.enqueue(session, key, "agenda", [member.email],
-                        f"Ordre du jour du pôle ressource – réunion du "
-                        f"{compose.date_fr(meeting.date)}", text,
-                        compose.message_id(key, circo.sender), body_html=html,
-                        attachments=attachments):
+        draft = mails.agenda(meeting.date, member.email, text, html, attachments, circo, again)
+        if repo.enqueue(session, draft):
             queued += 1
     if not queued:
         log.warning("agenda of %s: no recipient (set [[pole]] members in the settings)",
@@ -117,18 +114,10 @@ def queue_agenda(session: Session, settings: Settings, meeting: Meeting,
 
 
 def queue_reminder(session: Session, settings: Settings, meeting: Meeting) -> int:
-    circo = settings.circonscription
-    text = compose.render("reminder.txt.j2", meeting=meeting.date,
-                          deadline=deadline_of(meeting, settings), circonscription=circo.name)
-    queued = 0
-    for address in settings.agenda.reminder_to:
-        key = f"reminder:{meeting.date.isoformat()}:{address}"
-        if repo.enqueue(session, key, "reminder", [address],
-                        f"Pôle ressource : demandes pour la réunion du "
-                        f"{compose.date_fr(meeting.date)}", text,
-                        compose.message_id(key, circo.sender)):
-            queued += 1
-    return queued
+    deadline = deadline_of(meeting, settings)
+    drafts = [mails.reminder(meeting.date, deadline, address, settings.circonscription)
+              for address in settings.agenda.reminder_to]
+    return sum(repo.enqueue(session, draft) is not None for draft in drafts)
 
 
 # --- after the meeting ------------------------------------------------------------------
@@ -155,15 +144,10 @@ def queue_decision(session: Session, settings: Settings, reference: str) -> str:
     if not request.decision:
         raise SaisineError(f"notify-decision: {reference} has no decision yet "
                            f"(saisine decide {reference} --suite ...)")
-    circo = settings.circonscription
-    key = f"decision:{request.reference}:{request.decided_at.isoformat()}"
-    text = compose.render("decision.txt.j2", r=request, circonscription=circo.name)
-    # Threaded under the acknowledgement, whose Message-ID is derived from its key.
-    ack = compose.message_id(f"ack:{request.reference}", circo.sender)
-    queued = repo.enqueue(session, key, "decision", [request.sender],
-                          f"[{request.reference}] Suite donnée par le pôle ressource", text,
-                          compose.message_id(key, circo.sender), in_reply_to=ack,
-                          reference=request.reference)
+    if request.decided_at is None:  # a decision always has its time; older rows may not
+        request.decided_at = utcnow()
+    draft = mails.decision(request, request.decided_at.isoformat(), settings.circonscription)
+    queued = repo.enqueue(session, draft)
     repo.audit(session, "decision.notified" if queued else "decision.already_queued",
                request.reference)
     return request.sender

@@ -21,15 +21,14 @@ from config.calendar import meeting_for
 from config.errors import ExtractionError
 from config.settings import Settings
 from ingest.message import Email, EmailError, read_email
-from notify import compose
+from notify import mails
 from parsers.registry import sniff
 from parsers.sandbox import Sandbox
 from storage import repo
 from storage.db import session_scope
-from storage.models import Request
+from storage.models import Outcome, Request
 from worker.routing import (
     Decision,
-    Outcome,
     Read,
     machine_reason,
     reference_in,
@@ -66,7 +65,7 @@ class Journey:
     decision: Decision | None = None
     references: list[str] = field(default_factory=list)
     done: bool = False
-    outcome: str = ""
+    outcome: Outcome | None = None
 
 
 def already_seen(j: Journey, s: Services) -> None:
@@ -75,15 +74,15 @@ def already_seen(j: Journey, s: Services) -> None:
     with session_scope(s.engine) as session:
         here, earlier = repo.find_seen(session, j.mailbox, j.uidvalidity, j.uid, j.content_hash)
         if here:
-            j.done, j.outcome = True, "seen"
+            j.done, j.outcome = True, Outcome.SEEN
             return
         if earlier:
             repo.record_processed(session, mailbox=j.mailbox, uidvalidity=j.uidvalidity,
                                   uid=j.uid, content_hash=j.content_hash,
-                                  message_id=earlier.message_id, outcome="seen",
+                                  message_id=earlier.message_id, outcome=Outcome.SEEN,
                                   reason=f"same message as record {earlier.id}",
                                   request_id=earlier.request_id)
-            j.done, j.outcome = True, "seen"
+            j.done, j.outcome = True, Outcome.SEEN
 
 
 def parse(j: Journey, s: Services) -> None:
@@ -154,11 +153,11 @@ def store(j: Journey, s: Services) -> None:
         repo.record_processed(
             session, mailbox=j.mailbox, uidvalidity=j.uidvalidity, uid=j.uid,
             content_hash=j.content_hash, message_id=j.email.message_id if j.email else None,
-            outcome=decision.outcome.value, reason=decision.reason[:500],
+            outcome=decision.outcome, reason=decision.reason[:500],
             request_id=first_request.id if first_request else None)
         repo.audit(session, f"email.{decision.outcome.value}",
                    first_request.reference if first_request else None, decision.reason[:200])
-    j.outcome = decision.outcome.value
+    j.outcome = decision.outcome
 
 
 PIPELINE: list[Callable[[Journey, Services], None]] = [
@@ -229,21 +228,10 @@ def _keep_files(session: Session, s: Services, request: Request, files: list) ->
 
 def _acknowledge(session: Session, j: Journey, s: Services, request: Request) -> None:
     assert j.email is not None
-    fields = request.fields
-    read = [(label, compose.shown(key, fields[key])) for key, label in compose.ACK_FIELDS.items()
-            if fields.get(key) not in (None, [])]
-    missing = [compose.MISSING_LABELS.get(m, m) for m in request.missing]
-    context = dict(r=request, read=read, missing=missing, meeting=request.meeting_date,
-                   late=request.late, circonscription=s.settings.circonscription.name)
     if _flooding(session, j, s, request.reference):
         return
-    key = f"ack:{request.reference}"
-    repo.enqueue(session, key, "ack", [j.email.sender],
-                 f"[{request.reference}] Demande reçue – pôle ressource",
-                 compose.render("ack.txt.j2", **context),
-                 compose.message_id(key, s.settings.circonscription.sender),
-                 body_html=compose.render("ack.html.j2", **context),
-                 in_reply_to=j.email.message_id, reference=request.reference)
+    repo.enqueue(session, mails.acknowledgement(request, j.email.sender, j.email.message_id,
+                                                s.settings.circonscription))
 
 
 def _flooding(session: Session, j: Journey, s: Services, reference: str | None) -> bool:
@@ -263,30 +251,13 @@ def _alert(session: Session, j: Journey, s: Services, request: Request, read: Re
     if not circo.alert_to:
         repo.audit(session, "alert.no_recipient", request.reference, "no alert_to configured")
         return
-    key = f"alert:{request.reference}"
-    fields = request.fields
-    context = dict(r=request, f=fields, subject_urgent=subject_urgent,
-                   motifs=[compose.MOTIF_LABELS.get(m, m) for m in fields.get("motifs", [])],
-                   circonscription=circo.name)
-    school = request.school_name or "école non lue"
-    repo.enqueue(session, key, "alert", list(circo.alert_to),
-                 f"URGENT [{request.reference}] {school}",
-                 compose.render("alert.txt.j2", **context),
-                 compose.message_id(key, circo.sender),
-                 body_html=compose.render("alert.html.j2", **context),
-                 attach_sha256=read.attachment.sha256, reference=request.reference)
+    repo.enqueue(session, mails.alert(request, read.attachment.sha256, subject_urgent, circo))
 
 
 def _ask_for_fiche(session: Session, j: Journey, s: Services) -> None:
     assert j.email is not None
     if _flooding(session, j, s, None):
         return
-    key = f"nofiche:{j.content_hash}"
-    circo = s.settings.circonscription
-    context = dict(subject=j.email.subject[:120], circonscription=circo.name)
-    repo.enqueue(session, key, "no_fiche", [j.email.sender],
-                 "Fiche de demande non trouvée – pôle ressource",
-                 compose.render("no_fiche.txt.j2", **context),
-                 compose.message_id(key, circo.sender),
-                 body_html=compose.render("no_fiche.html.j2", **context),
-                 in_reply_to=j.email.message_id)
+    repo.enqueue(session, mails.fiche_not_found(j.email.sender, j.email.subject, j.content_hash,
+                                                j.email.message_id,
+                                                s.settings.circonscription))

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from ingest.message import Attachment, Email
+from parsers.fields import FIELDS
 from parsers.model import Extraction
-
-
-class Outcome(StrEnum):
-    NEW = "accepted"  # one request per new fiche
-    ATTACHED = "attached"  # a reply that adds documents or a fiche to a known request
-    DUPLICATE = "duplicate"  # every fiche in it is already a request
-    MACHINE = "machine"  # auto-reply, bounce, list, ourselves: recorded, never answered
-    NO_FICHE = "no_fiche"  # kept for the secretariat; the school is asked for its fiche
-    QUARANTINE = "quarantined"  # not for us, or not readable: a person decides
-
+from storage.models import Outcome
 
 REFERENCE = re.compile(r"\bPR-(\d{4})-(\d{4})\b")
 _URGENT = re.compile(r"\burgen(?:t|te|ce)\b", re.IGNORECASE)
@@ -34,8 +25,7 @@ _AUTO_SUBJECT = re.compile(
 _ROBOT_SENDERS = re.compile(r"^(?:mailer-daemon|postmaster|no-?reply|ne-?pas-?repondre|"
                             r"nepasrepondre|bounce[s]?|daemon)[@+.-]", re.IGNORECASE)
 # Fields a fiche has and no other school document does: three of them make a fiche.
-_FICHE_MARKERS = ("ecole_nom", "ecole_commune", "demandeur_nom", "motifs", "situation",
-                  "urgence", "date_demande", "eleve_nom")
+_FICHE_MARKERS = tuple(f.key for f in FIELDS if f.identifies)
 
 
 @dataclass(frozen=True)
@@ -50,7 +40,7 @@ class Read:
     def is_fiche(self) -> bool:
         if self.extraction is None:
             return False
-        if self.extraction.method.startswith(("pdf-scan", "image", "scan")):
+        if self.extraction.scanned:
             return True  # cannot tell by reading: a person will look
         fields = self.extraction.fields
         return sum(1 for key in _FICHE_MARKERS if fields.get(key) not in (None, [])) >= 3

@@ -13,13 +13,12 @@ from config.errors import SaisineError
 from ingest.mailbox import Mailbox
 from storage import repo
 from storage.db import StorageError, session_scope
+from storage.models import Outcome
 from worker.pipeline import Services, process
 from worker.progress import Progress
 
 log = logging.getLogger("saisine.worker")
 
-# Outcomes whose email leaves for the quarantine folder, where a person looks.
-TO_QUARANTINE = {"quarantined", "no_fiche"}
 # Emails are moved in groups once committed: one IMAP command instead of one each.
 MOVE_BATCH = 50
 
@@ -31,7 +30,7 @@ class Seen:
     uid: int
     sender: str
     subject: str
-    outcome: str
+    outcome: Outcome
     reason: str
     references: list[str]
 
@@ -62,7 +61,7 @@ def run_once(services: Services, mailbox: Mailbox, progress: Progress | None = N
             result.references.extend(seen.references)
             result.emails.append(seen)
             if touch_server:
-                moves.append((uid, folders.quarantine if seen.outcome in TO_QUARANTINE
+                moves.append((uid, folders.quarantine if seen.outcome.quarantined
                               else folders.processed))
             if len(moves) >= MOVE_BATCH:
                 _move(services, mailbox, moves)
@@ -87,9 +86,10 @@ def _handle(services: Services, mailbox: Mailbox, uid: int, raw: bytes) -> Seen:
     except StorageError:
         raise  # without the database nothing can be recorded: stop, retry the pass later
     except Exception as err:  # a bug on one email must not stop the others
-        return Seen(uid, "?", "?", "quarantined", _record_crash(services, mailbox, uid, raw, err),
-                    [])
+        return Seen(uid, "?", "?", Outcome.QUARANTINE,
+                    _record_crash(services, mailbox, uid, raw, err), [])
     email = journey.email
+    assert journey.outcome is not None  # every journey ends with one
     return Seen(uid, email.sender if email else "?", email.subject if email else "?",
                 journey.outcome,
                 journey.decision.reason if journey.decision else "already handled",
@@ -118,5 +118,5 @@ def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
             repo.record_processed(session, mailbox=services.settings.folders.inbox,
                                   uidvalidity=mailbox.uidvalidity, uid=uid,
                                   content_hash=hashlib.sha256(raw).hexdigest(),
-                                  outcome="quarantined", reason=reason)
+                                  outcome=Outcome.QUARANTINE, reason=reason)
     return reason

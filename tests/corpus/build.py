@@ -29,7 +29,7 @@ from docx.oxml import parse_xml
 from docx.shared import Pt
 
 from notify.fiche import write_fiche
-from parsers.model import FIELD_KEYS, REQUIRED
+from parsers.fields import FIELD_KEYS, REQUIRED
 from parsers.text import uai_check_letter
 from tests.corpus import handmade
 

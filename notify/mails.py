@@ -1,0 +1,131 @@
+"""Every mail Saisine writes, one function per kind, each returning a `Draft`.
+
+A draft is everything the outbox row needs: kind, key (which makes the mail unique
+and its Message-ID stable), recipients, subject, text and HTML, threading and
+attachments. The worker only decides *when* a mail is due and queues the draft
+(`storage.repo.enqueue`) in the same transaction as what caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from config.settings import Circonscription
+from notify import compose
+from parsers.fields import FIELD_BY_KEY, FIELDS, motif_label
+from storage.models import MailKind, Request
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: MailKind
+    key: str
+    message_id: str
+    recipients: list[str]
+    subject: str
+    text: str
+    html: str | None = None
+    in_reply_to: str | None = None
+    reference: str | None = None  # the request it is about
+    meeting_date: date | None = None  # the meeting it is about
+    fiche_sha256: str | None = None  # the school's fiche, attached (alerts)
+    # Documents stored by hash in the data folder: [{"name": ..., "sha256": ...}].
+    attachments: list[dict[str, str]] = field(default_factory=list)
+
+
+def key_of(kind: MailKind, *parts: object) -> str:
+    """The outbox key: one mail of this kind for these parts, ever. Existing keys (and
+    so Message-IDs, which replies are matched on) must never change form."""
+    prefix = "nofiche" if kind == MailKind.NO_FICHE else kind.value
+    return ":".join([prefix, *(str(p) for p in parts)])
+
+
+def _draft(circo: Circonscription, kind: MailKind, parts: tuple[object, ...],
+           **values: Any) -> Draft:
+    key = key_of(kind, *parts)
+    return Draft(kind=kind, key=key, message_id=compose.message_id(key, circo.sender), **values)
+
+
+def acknowledgement_id(reference: str, circo: Circonscription) -> str:
+    """The Message-ID of a request's acknowledgement: later mail to the school threads
+    under it."""
+    return compose.message_id(key_of(MailKind.ACK, reference), circo.sender)
+
+
+# What the acknowledgement repeats: only what the school itself wrote, and no pupil data.
+ACKNOWLEDGED = tuple(f for f in FIELDS if f.acknowledged)
+
+
+def _asked(key: str) -> str:
+    spec = FIELD_BY_KEY.get(key)
+    return (spec.ask or spec.shown_as) if spec else key
+
+
+def acknowledgement(request: Request, to: str, in_reply_to: str | None,
+                    circo: Circonscription) -> Draft:
+    fields = request.fields
+    read = [(f.shown_as, compose.shown(f.key, fields[f.key])) for f in ACKNOWLEDGED
+            if fields.get(f.key) not in (None, [])]
+    missing = [_asked(key) for key in request.missing]
+    context = dict(r=request, read=read, missing=missing, meeting=request.meeting_date,
+                   late=request.late, circonscription=circo.name)
+    return _draft(circo, MailKind.ACK, (request.reference,), recipients=[to],
+                  subject=f"[{request.reference}] Demande reçue – pôle ressource",
+                  text=compose.render("ack.txt.j2", **context),
+                  html=compose.render("ack.html.j2", **context),
+                  in_reply_to=in_reply_to, reference=request.reference)
+
+
+def alert(request: Request, fiche_sha256: str, subject_urgent: bool,
+          circo: Circonscription) -> Draft:
+    fields = request.fields
+    context = dict(r=request, f=fields, subject_urgent=subject_urgent,
+                   motifs=[motif_label(m) for m in fields.get("motifs") or []],
+                   circonscription=circo.name)
+    school = request.school_name or "école non lue"
+    return _draft(circo, MailKind.ALERT, (request.reference,), recipients=list(circo.alert_to),
+                  subject=f"URGENT [{request.reference}] {school}",
+                  text=compose.render("alert.txt.j2", **context),
+                  html=compose.render("alert.html.j2", **context),
+                  fiche_sha256=fiche_sha256, reference=request.reference)
+
+
+def fiche_not_found(to: str, subject: str, content_hash: str, in_reply_to: str | None,
+                    circo: Circonscription) -> Draft:
+    context = dict(subject=subject[:120], circonscription=circo.name)
+    return _draft(circo, MailKind.NO_FICHE, (content_hash,), recipients=[to],
+                  subject="Fiche de demande non trouvée – pôle ressource",
+                  text=compose.render("no_fiche.txt.j2", **context),
+                  html=compose.render("no_fiche.html.j2", **context),
+                  in_reply_to=in_reply_to)
+
+
+def agenda(meeting: date, to: str, text: str, html: str, attachments: list[dict[str, str]],
+           circo: Circonscription, again: str | None = None) -> Draft:
+    """A meeting's agenda to one member; `again` makes a resend on demand a new mail."""
+    parts: tuple[object, ...] = (meeting.isoformat(), to, *((again,) if again else ()))
+    return _draft(circo, MailKind.AGENDA, parts, recipients=[to],
+                  subject=f"Ordre du jour du pôle ressource – réunion du "
+                          f"{compose.date_fr(meeting)}",
+                  text=text, html=html, attachments=attachments, meeting_date=meeting)
+
+
+def reminder(meeting: date, deadline: date, to: str, circo: Circonscription) -> Draft:
+    text = compose.render("reminder.txt.j2", meeting=meeting, deadline=deadline,
+                          circonscription=circo.name)
+    return _draft(circo, MailKind.REMINDER, (meeting.isoformat(), to), recipients=[to],
+                  subject=f"Pôle ressource : demandes pour la réunion du "
+                          f"{compose.date_fr(meeting)}",
+                  text=text, meeting_date=meeting)
+
+
+def decision(request: Request, decided_at: str, circo: Circonscription) -> Draft:
+    """The pôle's decision to the school, threaded under our acknowledgement."""
+    text = compose.render("decision.txt.j2", r=request, circonscription=circo.name)
+    return _draft(circo, MailKind.DECISION, (request.reference, decided_at),
+                  recipients=[request.sender],
+                  subject=f"[{request.reference}] Suite donnée par le pôle ressource",
+                  text=text, in_reply_to=acknowledgement_id(request.reference, circo),
+                  reference=request.reference)
