@@ -31,6 +31,7 @@ demo: $(BIN)/saisine
 
 test: system-deps $(BIN)/saisine
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 bench: system-deps $(BIN)/saisine

@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from demo.smtp import MailSink  # noqa: E402
 from notify.fiche import write_fiche  # noqa: E402
-from notify.sink import MailSink  # noqa: E402
 from tests import dovecot as dv  # noqa: E402
 from tests.conftest import throwaway_postgres  # noqa: E402
 from tests.mail import DOCX, FICHE, URGENT, bounce, message  # noqa: E402

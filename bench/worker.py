@@ -45,10 +45,10 @@ sys.path.insert(0, str(ROOT))
 from imapclient import IMAPClient  # noqa: E402
 
 from config.settings import Circonscription, Server, Settings, Storage  # noqa: E402
+from demo.smtp import MailSink, free_port  # noqa: E402
 from ingest.mailbox import Mailbox  # noqa: E402
 from ingest.message import read_email  # noqa: E402
 from notify.fiche import write_fiche  # noqa: E402
-from notify.sink import MailSink, free_port  # noqa: E402
 from parsers.registry import sniff  # noqa: E402
 from tests import dovecot as dv  # noqa: E402
 from tests.mail import DOCX, FICHE, bounce, message  # noqa: E402

@@ -1,1 +1,2 @@
-"""Settings and the project-wide error tree: the base every other package builds on."""
+"""Settings, the meeting calendar and the one error tree: the base every other package
+builds on."""

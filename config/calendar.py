@@ -6,9 +6,12 @@ the deadline of the coming meeting goes to the following one, and is said to be 
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, timedelta
 
 from pydantic import BaseModel
+
+from config.errors import CalendarError
 
 
 class Member(BaseModel):
@@ -20,11 +23,12 @@ class Member(BaseModel):
 
 
 class Meeting(BaseModel):
-    date: date
-    deadline: date | None = None  # empty: `deadline_days` before the meeting
+    # `dt.date`: inside the class, `date` names this field, not the type.
+    date: dt.date
+    deadline: dt.date | None = None  # empty: `deadline_days` before the meeting
     roles: list[str] = []  # who gets its agenda, by role; empty: every member
 
-    def deadline_with(self, deadline_days: int) -> date:
+    def deadline_with(self, deadline_days: int) -> dt.date:
         return self.deadline or self.date - timedelta(days=deadline_days)
 
 
@@ -49,10 +53,6 @@ def recipients(meeting: Meeting, members: list[Member]) -> list[Member]:
 # The long holidays that close a school period ("Pont de l'Ascension" does not).
 PERIOD_ENDS = ("Vacances de la Toussaint", "Vacances de Noël", "Vacances d'hiver",
                "Vacances de printemps", "Vacances d'été")
-
-
-class CalendarError(ValueError):
-    """No official dates for that year or zone."""
 
 
 def school_periods(year: str, zone: str) -> list[tuple[date, date]]:

@@ -1,1 +1,2 @@
-"""The mailbox side: reading raw emails (message), and the IMAP mailbox (worker issue)."""
+"""The mailbox side: a raw email into plain data (`message`, mail-parser), and the IMAP
+mailbox (`mailbox`, imapclient). Only this package imports those two libraries."""

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
-from config.errors import SaisineError
+from config.errors import LoginFailed, MailboxError, server_error
 from config.settings import Folders, Server
 
 log = logging.getLogger("saisine.ingest")
@@ -29,10 +29,6 @@ PROCESSED_FLAG = b"$SaisineDone"
 FETCH_BATCH = 50
 # RFC 2177: servers may drop an IDLE after 30 minutes; re-issue it well before.
 IDLE_MAX_SECONDS = 25 * 60
-
-
-class MailboxError(SaisineError):
-    """The mailbox cannot be reached or refused a command."""
 
 
 @dataclass
@@ -80,8 +76,10 @@ class Mailbox:
                 if create_folders and not client.folder_exists(folder):
                     client.create_folder(folder)
             selected = client.select_folder(self.folders.inbox)
-        except (TimeoutError, IMAPClientError, OSError, ssl.SSLError) as err:
-            raise MailboxError(f"{where}: {type(err).__name__}: {err}") from err
+        except LoginError as err:
+            raise LoginFailed(f"{where}: login refused for {server.username!r} ({err})") from err
+        except (IMAPClientError, OSError) as err:  # ssl.SSLError is an OSError
+            raise server_error(where, err, MailboxError) from err
         _keepalive(client.socket())
         self.client = client
         self.uidvalidity = int(selected[b"UIDVALIDITY"])

@@ -20,7 +20,7 @@ from hashlib import sha256
 import mailparser
 from tnefparse import TNEF
 
-from config.errors import SaisineError
+from config.errors import EmailError
 from parsers.text import CONTROL_CHARS
 
 # Headers that tell a person's mail from a machine's (RFC 3834 and common practice).
@@ -28,10 +28,6 @@ MACHINE_HEADERS = ("auto-submitted", "x-auto-response-suppress", "precedence", "
                    "list-unsubscribe", "x-autoreply", "x-autorespond", "x-loop",
                    "x-mailer-daemon", "return-path", "feedback-id")
 _MSGID = re.compile(r"<[^<>\s]+>")
-
-
-class EmailError(SaisineError):
-    """A message that cannot be read as an email at all."""
 
 
 @dataclass(frozen=True)

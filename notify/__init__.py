@@ -1,1 +1,3 @@
-"""Composing what Saisine sends: mail (worker issue) and documents such as the blank fiche."""
+"""What Saisine writes: every mail, one function per kind (`mails`), their templates and
+headers (`compose`), the SMTP sender (`sender`), the agenda documents (`agenda`) and
+the blank fiche (`fiche`)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -55,7 +56,7 @@ def message_id(key: str, sender: str) -> str:
 
 def build(*, message_id: str, kind: MailKind, sender: str, recipients: list[str], subject: str,
           body_text: str, body_html: str | None, in_reply_to: str | None,
-          attachments: list[tuple[str, bytes]] = ()) -> EmailMessage:
+          attachments: Sequence[tuple[str, bytes]] = ()) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = ", ".join(recipients)

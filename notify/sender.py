@@ -18,7 +18,8 @@ from email.message import EmailMessage
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.errors import SaisineError
+from config.errors import LoginFailed, SendError, server_error
+from config.retry import delay_after
 from config.settings import Server, Settings
 from notify import compose
 from parsers.registry import sniff
@@ -47,10 +48,6 @@ def connect(server: Server) -> smtplib.SMTP:
     return smtp
 
 
-class SendError(SaisineError):
-    """The SMTP server cannot be reached or refused us."""
-
-
 def probe(server: Server) -> str:
     """Connect and log in as `flush` would, send nothing; says what the server offers."""
     where = f"smtp {server.host}:{server.port}"
@@ -60,8 +57,11 @@ def probe(server: Server) -> str:
             size = smtp.esmtp_features.get("size")
         finally:
             smtp.quit()
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as err:
-        raise SendError(f"{where}: {type(err).__name__}: {err}") from err
+    except smtplib.SMTPAuthenticationError as err:
+        raise LoginFailed(f"{where}: login refused for {server.username!r} "
+                          f"({err.smtp_code})") from err
+    except (OSError, smtplib.SMTPException) as err:  # ssl.SSLError is an OSError
+        raise server_error(where, err, SendError) from err
     security = {"tls": "TLS", "starttls": "STARTTLS", "none": "plain text (loopback)"}
     return (f"{where}, {security[server.security]}"
             f"{', logged in' if server.username else ''}"
@@ -98,7 +98,7 @@ def flush(engine: Engine, settings: Settings, batch: int = 50) -> tuple[int, int
     sent = failed = 0
     while not failed:
         with session_scope(engine) as session:
-            due = [m.id for m in repo.due_mail(session, limit=batch)]
+            due = [m.id for m in repo.due_mail(session, limit=batch) if m.id is not None]
         if not due:
             break
         batch_sent, failed = _send(engine, settings, due)
@@ -147,7 +147,7 @@ def _send(engine: Engine, settings: Settings, due: list[int]) -> tuple[int, int]
 
 
 def _retry_later(session: Session, mail: Outbox, error: str) -> None:
-    delay = RETRY_DELAYS[min(mail.attempts, len(RETRY_DELAYS) - 1)]
+    delay = delay_after(RETRY_DELAYS, mail.attempts)
     repo.mark_failed(session, mail, error, utcnow() + timedelta(seconds=delay))
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from config.errors import SaisineError
-from parsers.model import FIELD_KEYS, Extraction
+from parsers.fields import FIELD_KEYS
+from parsers.model import Extraction
 
 EXPECTED_SUFFIX = ".expected.json"
 
@@ -68,13 +69,12 @@ def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
     result = CorpusScore()
     for path, expected in corpus(folder):
         want = expected["fields"]
+        got: Extraction | None = None
+        error: str | None = None
         try:
             got = extract(path)
         except SaisineError as err:
-            got = None
             error = str(err)
-        else:
-            error = None
         fields = got.fields if got else {}
         wrong = {k: (want.get(k), fields.get(k)) for k in FIELD_KEYS
                  if not same(k, want.get(k), fields.get(k))}

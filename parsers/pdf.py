@@ -189,7 +189,8 @@ def _form_widgets(data: bytes, where: str) -> list[tuple[int, str, str | bool, t
                 reader.decrypt("")
             except Exception as err:
                 raise RejectedFile(f"{where}: encrypted PDF") from err
-        if "/AcroForm" not in reader.trailer["/Root"]:
+        root = reader.trailer["/Root"].get_object()
+        if not isinstance(root, pypdf.generic.DictionaryObject) or "/AcroForm" not in root:
             return []
         widgets = []
         for number, page in enumerate(reader.pages):

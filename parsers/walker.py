@@ -298,7 +298,7 @@ class Reader:
                 if filled_next:
                     end = i + 2
                     # "Demande urgente | ☐ Oui | ☒ Non": the options may span several cells.
-                    while has_marks(nxt) and end < len(cells) and has_marks(cells[end]):
+                    while has_marks(nxt or "") and end < len(cells) and has_marks(cells[end]):
                         end += 1
                     self.put(target, " ".join(cells[i + 1:end]))
                     self.s.pending = target if target in LONG_TEXT else None
@@ -329,7 +329,7 @@ class Reader:
                     self.paragraph(line.cells[0])
             return
         pairs = split_pairs(text)
-        labelled = bool(pairs) and match_label(pairs[0][0], loose=True) is not None
+        labelled = pairs is not None and match_label(pairs[0][0], loose=True) is not None
         if not labelled and _place_and_date(text):
             self.put("date_demande", text)
             self.s.section = "visa"

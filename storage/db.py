@@ -19,13 +19,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from config.errors import SaisineError
+from config.errors import StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-class StorageError(SaisineError):
-    """The database cannot be reached or refused an operation."""
 
 
 def make_engine(url: str) -> Engine:

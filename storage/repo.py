@@ -50,9 +50,10 @@ def find_seen(session: Session, mailbox: str, uidvalidity: int, uid: int,
     for every email of every pass. The same bytes under another UID mean a UIDVALIDITY
     change, a move by hand, or the same email delivered twice."""
     found = session.exec(select(ProcessedMessage).where(or_(
-        ProcessedMessage.content_hash == content_hash,
-        and_(ProcessedMessage.mailbox == mailbox, ProcessedMessage.uidvalidity == uidvalidity,
-             ProcessedMessage.uid == uid))).order_by(ProcessedMessage.id)).all()
+        col(ProcessedMessage.content_hash) == content_hash,
+        and_(col(ProcessedMessage.mailbox) == mailbox,
+             col(ProcessedMessage.uidvalidity) == uidvalidity,
+             col(ProcessedMessage.uid) == uid))).order_by(col(ProcessedMessage.id))).all()
     here = next((m for m in found if (m.mailbox, m.uidvalidity, m.uid) ==
                  (mailbox, uidvalidity, uid)), None)
     same = next((m for m in found if m.content_hash == content_hash), None)
@@ -61,13 +62,19 @@ def find_seen(session: Session, mailbox: str, uidvalidity: int, uid: int,
 
 def mark_moved(session: Session, mailbox: str, uidvalidity: int, uids: list[int]) -> None:
     """The server was touched (after the commit): these messages left the inbox."""
-    session.exec(update(ProcessedMessage).where(  # type: ignore[call-overload]
-        ProcessedMessage.mailbox == mailbox, ProcessedMessage.uidvalidity == uidvalidity,
-        ProcessedMessage.uid.in_(uids)).values(moved_at=utcnow()))  # type: ignore[attr-defined]
+    session.execute(update(ProcessedMessage).where(
+        col(ProcessedMessage.mailbox) == mailbox,
+        col(ProcessedMessage.uidvalidity) == uidvalidity,
+        col(ProcessedMessage.uid).in_(uids)).values(moved_at=utcnow()))
 
 
-def record_processed(session: Session, **values: object) -> ProcessedMessage:
-    message = ProcessedMessage(**values)
+def record_processed(session: Session, *, mailbox: str, uidvalidity: int, uid: int,
+                     content_hash: str, outcome: Outcome, reason: str | None = None,
+                     message_id: str | None = None,
+                     request_id: int | None = None) -> ProcessedMessage:
+    message = ProcessedMessage(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
+                               content_hash=content_hash, message_id=message_id,
+                               outcome=outcome, reason=reason, request_id=request_id)
     session.add(message)
     session.flush()
     return message
@@ -138,6 +145,7 @@ def store_file(session: Session, data_dir: Path, request: Request, data: bytes,
         StoredFile.request_id == request.id, StoredFile.sha256 == sha256)).first()
     if existing:
         return existing
+    assert request.id is not None  # flushed by add_request
     stored = StoredFile(request_id=request.id, sha256=sha256, size=len(data), name=name)
     session.add(stored)
     session.flush()
@@ -179,8 +187,8 @@ def reference_answered(session: Session, in_reply_to: str | None) -> str | None:
 def due_mail(session: Session, now: datetime | None = None, limit: int = 50) -> list[Outbox]:
     now = now or utcnow()
     return list(session.exec(select(Outbox).where(
-        Outbox.sent_at.is_(None), Outbox.next_attempt_at <= now)  # type: ignore[union-attr]
-        .order_by(Outbox.id).limit(limit)))
+        col(Outbox.sent_at).is_(None), col(Outbox.next_attempt_at) <= now)
+        .order_by(col(Outbox.id)).limit(limit)))
 
 
 def mark_sent(session: Session, mail: Outbox, at: datetime | None = None) -> None:
@@ -209,8 +217,8 @@ def agenda_requests(session: Session, meeting: date) -> list[Request]:
     one, or received while the calendar had no meeting."""
     return list(session.exec(select(Request).where(
         col(Request.status) == RequestStatus.RECEIVED,
-        or_(Request.meeting_date <= meeting, Request.meeting_date.is_(None)))  # type: ignore[union-attr,operator]
-        .order_by(Request.created_at)))
+        or_(col(Request.meeting_date) <= meeting, col(Request.meeting_date).is_(None)))
+        .order_by(col(Request.created_at))))
 
 
 def decide(session: Session, reference: str, decision: str | None, referent: str | None,
@@ -234,7 +242,7 @@ def decide(session: Session, reference: str, decision: str | None, referent: str
 # --- retention ----------------------------------------------------------------------------
 
 def all_requests(session: Session) -> list[Request]:
-    return list(session.exec(select(Request).order_by(Request.id)))
+    return list(session.exec(select(Request).order_by(col(Request.id))))
 
 
 def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[int, int]:
@@ -256,7 +264,7 @@ def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[i
 
 
 def agenda_meetings(session: Session) -> list[date]:
-    days = session.exec(select(Outbox.meeting_date).where(
+    days = session.exec(select(col(Outbox.meeting_date)).where(
         col(Outbox.kind) == MailKind.AGENDA, col(Outbox.meeting_date).is_not(None)))
     return sorted({day for day in days if day is not None})
 
@@ -278,7 +286,8 @@ def sweep_files(engine: Engine, data_dir: Path, older_than_seconds: float = 3600
     with session_scope(engine) as session:
         named = set(session.exec(select(StoredFile.sha256)))
         for attach, documents in session.exec(select(Outbox.attach_sha256, Outbox.attachments)):
-            named.add(attach)
+            if attach:
+                named.add(attach)
             named.update(d["sha256"] for d in documents)
     removed, limit = 0, time.time() - older_than_seconds
     for path in (data_dir / "files").glob("??/*"):
@@ -297,29 +306,29 @@ def audit(session: Session, event: str, reference: str | None = None,
 # --- reading, for people ----------------------------------------------------------------
 
 def list_requests(session: Session, limit: int = 200) -> list[Request]:
-    return list(session.exec(select(Request).order_by(Request.id.desc()).limit(limit)))  # type: ignore[union-attr]
+    return list(session.exec(select(Request).order_by(col(Request.id).desc()).limit(limit)))
 
 
 def files_of(session: Session, request: Request) -> list[StoredFile]:
     return list(session.exec(select(StoredFile).where(StoredFile.request_id == request.id)
-                             .order_by(StoredFile.id)))
+                             .order_by(col(StoredFile.id))))
 
 
 def processed(session: Session, limit: int = 200) -> list[ProcessedMessage]:
     return list(session.exec(select(ProcessedMessage).order_by(
-        ProcessedMessage.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        col(ProcessedMessage.id).desc()).limit(limit)))
 
 
 def unsent(session: Session) -> collections.Counter[str]:
     """Mail waiting in the outbox, by kind (ack, alert, no_fiche...)."""
-    kinds = session.exec(select(Outbox.kind).where(Outbox.sent_at.is_(None)))  # type: ignore[union-attr]
+    kinds = session.exec(select(Outbox.kind).where(col(Outbox.sent_at).is_(None)))
     return collections.Counter(kinds.all())
 
 
 def quarantined(session: Session, limit: int = 200) -> list[ProcessedMessage]:
     return list(session.exec(select(ProcessedMessage).where(
         col(ProcessedMessage.outcome).in_([o for o in Outcome if o.quarantined]))
-        .order_by(ProcessedMessage.id.desc()).limit(limit)))  # type: ignore[union-attr]
+        .order_by(col(ProcessedMessage.id).desc()).limit(limit)))
 
 
 def forget(session: Session, record_id: int) -> ProcessedMessage | None:

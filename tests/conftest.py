@@ -104,7 +104,7 @@ def engine(request, tmp_path):
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on loopback (plain text: loopback only)."""
-    from notify.sink import MailSink
+    from demo.smtp import MailSink
 
     with MailSink() as sink:
         yield sink

@@ -1,8 +1,9 @@
 """A private Dovecot IMAP server for the tests: own config, loopback, TLS with a test CA.
 
-Follows ../shared/notes/mail-servers-for-tests.md: own base_dir and state_dir, mail
-access as an unprivileged user when run as root, no anvil penalty after a failed
-login, output to a file (never a pipe), seeding with doveadm.
+What a Dovecot for tests needs: its own base_dir and state_dir (never the system's),
+mail access as an unprivileged user when run as root, no anvil penalty after a failed
+login (tests log in wrongly on purpose), output to a file (never a pipe, which fills
+and blocks it), seeding with doveadm.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from notify.sink import free_port
+from demo.smtp import free_port
 
 USER, PASSWORD = "pole", "test-password-not-secret"
 

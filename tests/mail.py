@@ -6,8 +6,8 @@ import struct
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
+from demo.run import school_email
 from notify.fiche import write_fiche
-from worker.demo import school_email
 
 
 def message(sender: str = "Directrice <ce.0381234x@ac-grenoble.fr>",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from notify.sink import free_port
+from demo.smtp import free_port
 
 
 class SilentCut:

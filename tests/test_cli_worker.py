@@ -82,10 +82,11 @@ def test_doctor_checks_everything_and_changes_nothing(tmp_path, dovecot, smtp_se
 
 
 def test_doctor_says_what_to_fix(tmp_path, dovecot, smtp_server):
-    from notify.sink import free_port
+    from demo.smtp import free_port
 
     config = config_for(tmp_path, dovecot, smtp_server)
-    text = config.read_text().replace(f"ca_file = \"{dovecot.ca_file}\"\n", "")
+    original = config.read_text()
+    text = original.replace(f"ca_file = \"{dovecot.ca_file}\"\n", "")
     config.write_text(text.replace(f"port = {smtp_server.port}", f"port = {free_port()}"))
     done = subprocess.run([sys.executable, "-m", "worker.cli", "--config", str(config), "doctor"],
                           capture_output=True, text=True, timeout=120,
@@ -95,6 +96,11 @@ def test_doctor_says_what_to_fix(tmp_path, dovecot, smtp_server):
     assert "nothing listens there" in done.stdout  # the SMTP port
     done = saisine(config, "doctor")  # the password back; the CA still missing
     assert "certificate is not trusted: for a private CA, set ca_file" in done.stdout
+    config.write_text(original)  # all set right, but a wrong password
+    done = subprocess.run([sys.executable, "-m", "worker.cli", "--config", str(config), "doctor"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**dv.worker_env(), "SAISINE_IMAP__PASSWORD": "wrong"})
+    assert "login refused" in done.stdout and "check the username and the password" in done.stdout
 
 
 def _database_rows(config) -> dict[str, int]:

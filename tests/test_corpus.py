@@ -9,7 +9,7 @@ from config.settings import Settings
 from parsers.check import score
 from parsers.sandbox import Sandbox
 from tests.conftest import DATA
-from worker.cli import extract_path
+from worker.cli.fiches import extract_path
 
 
 def test_corpus_accuracy_and_urgency():

@@ -10,18 +10,21 @@ from collections import Counter
 from email import message_from_bytes, policy
 
 
+# The output folder is never called "demo" here: `python -m` puts the working folder
+# first on the path, where a folder of that name would hide the `demo` package (the
+# installed `saisine` command, which people run, does not).
 def saisine(*args: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "worker.cli", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 
 def test_demo_runs_the_worker_on_the_embedded_mailbox(tmp_path):
-    done = saisine("demo", "--output", "demo", cwd=tmp_path)
+    done = saisine("demo", "--output", "demo-out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "reconnecting" not in done.stderr
     assert "alert reached the SMTP server" in done.stdout
 
-    listed = saisine("--config", "demo/saisine.toml", "requests", "--json", cwd=tmp_path)
+    listed = saisine("--config", "demo-out/saisine.toml", "requests", "--json", cwd=tmp_path)
     requests = [json.loads(line) for line in listed.stdout.splitlines()]
     assert sorted(r["school"] for r in requests) == [
         "École maternelle Le Petit Prince", "École maternelle Les Coquelicots",
@@ -29,7 +32,7 @@ def test_demo_runs_the_worker_on_the_embedded_mailbox(tmp_path):
     assert [r["school"] for r in requests if r["urgent"]] == ["École primaire Simone Veil"]
 
     sent = [message_from_bytes(p.read_bytes(), policy=policy.default)
-            for p in sorted((tmp_path / "demo" / "sent").glob("*.eml"))]
+            for p in sorted((tmp_path / "demo-out" / "sent").glob("*.eml"))]
     to = Counter(str(m["To"]) for m in sent)
     # One acknowledgement per school that sent a fiche (the duplicate and the auto-reply
     # from Condorcet's address get nothing more), one request for the fiche, one alert.
@@ -57,6 +60,16 @@ def test_demo_keeps_a_folder_that_is_not_its_own(tmp_path):
 
 def test_demo_can_run_again_in_the_same_folder(tmp_path):
     for _ in range(2):
-        done = saisine("demo", "--output", "demo", cwd=tmp_path)
+        done = saisine("demo", "--output", "demo-out", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
-    assert len(list((tmp_path / "demo" / "sent").glob("*.eml"))) == 6
+    assert len(list((tmp_path / "demo-out" / "sent").glob("*.eml"))) == 6
+
+
+def test_the_embedded_mailbox_starts_whatever_its_random_password(monkeypatch):
+    """One password in 64 starts with "-": it must not be taken for an option."""
+    from demo import imap
+
+    monkeypatch.setattr(imap.secrets, "token_urlsafe", lambda size: "-dash-first")
+    with imap.EmbeddedImap() as box:
+        box.deliver(b"From: ce.0381234x@ac-grenoble.fr\r\nSubject: test\r\n\r\nBonjour\r\n")
+        assert box.count() == 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.message import EmailError, read_email, safe_name
+from config.errors import EmailError
+from ingest.message import read_email, safe_name
 from notify.fiche import write_fiche
 from tests.mail import bounce, message, winmail_dat
 

@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import select
 
 from config.settings import Server, Settings, Storage
+from demo.smtp import free_port
 from notify import sender
-from notify.sink import free_port
 from storage.db import session_scope
 from storage.models import Outbox, utcnow
 from tests.conftest import VOIRON
@@ -83,7 +83,7 @@ def test_a_refused_mail_is_retried_later(engine, sandbox, tmp_path, smtp_server)
 @pytest.fixture
 def tls_server(tmp_path):
     """aiosmtpd with STARTTLS and a certificate from a private CA made for the test."""
-    from notify.sink import MailSink
+    from demo.smtp import MailSink
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",

@@ -16,7 +16,7 @@ from pathlib import Path
 from config.settings import Folders
 from ingest.mailbox import Mailbox
 from tests import dovecot as dv
-from tests.mail import URGENT, fiche_mail
+from tests.mail import URGENT, fiche_mail, message
 from tests.test_worker import settings_for
 
 
@@ -42,6 +42,11 @@ def received(sink, subject_start: str) -> list:
     return [m for _, m in sink.messages if str(m["Subject"]).startswith(subject_start)]
 
 
+def logged(log: Path, text: str) -> bool:
+    """Whether the worker's output says `text` yet."""
+    return log.exists() and text in log.read_text(errors="replace")
+
+
 def wait_until(condition, seconds: float) -> float:
     started = time.monotonic()
     while time.monotonic() - started < seconds:
@@ -55,8 +60,18 @@ def test_idle_wakes_up_when_mail_arrives(tmp_path, dovecot):
     settings = settings_for(tmp_path, dovecot, 25)
     woke: list[float] = []
     with Mailbox(settings.imap, Folders()) as mailbox:
+        # Deliver once the server has said it is idling, not after a guessed delay.
+        idling, start_idle = threading.Event(), mailbox.client.idle
+
+        def idle():
+            answer = start_idle()
+            idling.set()
+            return answer
+
+        mailbox.client.idle = idle
+
         def deliver_soon():
-            time.sleep(0.5)
+            assert idling.wait(10)
             dovecot.deliver(fiche_mail().as_bytes())
 
         threading.Thread(target=deliver_soon).start()
@@ -71,9 +86,9 @@ def test_worker_alerts_within_seconds_survives_a_server_restart_and_stops(
     data = tmp_path / "data"
     config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port, data,
                               top="poll_seconds = 120\nflush_seconds = 60")
-    with worker_process(config, tmp_path / "worker.log") as worker:
-        wait_until(lambda: (data / "saisine.db").exists(), 30)
-        time.sleep(1.5)  # connected and idling
+    log = tmp_path / "worker.log"
+    with worker_process(config, log) as worker:
+        wait_until(lambda: logged(log, "connected to imap"), 30)
         dovecot.deliver(fiche_mail(URGENT).as_bytes())
         alerted = wait_until(lambda: any(to == ["ien.voiron@ac-grenoble.fr"]
                                          for to, _ in smtp_server.messages), 20)
@@ -119,12 +134,17 @@ email = "ien.voiron@ac-grenoble.fr"
         return received(smtp_server, "Ordre du jour")
 
     for run in range(2):
-        with worker_process(config, tmp_path / f"worker{run}.log") as worker:
-            wait_until(lambda: (data / "saisine.db").exists(), 30)
+        log = tmp_path / f"worker{run}.log"
+        if run == 1:
+            # Something to read, so that the log says when the first pass (and the look at
+            # the calendar that ends it) is over.
+            dovecot.deliver(message(subject="Réponse automatique : absente",
+                                    Auto_Submitted="auto-replied").as_bytes())
+        with worker_process(config, log) as worker:
             if run == 0:
                 wait_until(lambda: len(agendas()) == 1, 30)
             else:
-                time.sleep(4)  # long enough for the start-up look at the calendar
+                wait_until(lambda log=log: logged(log, "pass: machine: 1"), 30)
             worker.send_signal(signal.SIGTERM)
             worker.wait(15)
     assert len(agendas()) == 1
@@ -157,7 +177,7 @@ def test_the_worker_rides_out_the_database_going_away(tmp_path, dovecot, smtp_se
                 c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                f"WHERE datname = '{name}'"))
             dovecot.deliver(fiche_mail(URGENT).as_bytes())
-            time.sleep(4)  # the worker meets the closed database
+            wait_until(lambda: logged(tmp_path / "worker.log", "reconnecting"), 30)
             with admin.connect() as c:
                 c.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
             wait_until(lambda: len(received(smtp_server, "[PR-")) == 2, 60)
@@ -190,8 +210,8 @@ def test_a_connection_cut_silently_during_idle_is_noticed(tmp_path, dovecot, smt
         with worker_process(config, tmp_path / "worker.log") as worker:
             dovecot.deliver(fiche_mail().as_bytes())
             wait_until(lambda: len(received(smtp_server, "[PR-")) == 1, 30)
-            time.sleep(0.5)  # back in IDLE
-            relay.cut()
+            wait_until(lambda: logged(tmp_path / "worker.log", "pass: accepted: 1"), 30)
+            relay.cut()  # the pass is over: the worker is (going) back to IDLE
             dovecot.deliver(fiche_mail(URGENT).as_bytes())
             wait_until(lambda: len(received(smtp_server, "[PR-")) == 2, 40)
             worker.send_signal(signal.SIGTERM)
@@ -208,7 +228,7 @@ def test_sigterm_while_a_mail_is_being_accepted_stops_at_once(tmp_path, dovecot)
     hangs up rather than wait (the mail is retried at the next start)."""
     import asyncio
 
-    from notify.sink import MailSink
+    from demo.smtp import MailSink
 
     class SlowSink(MailSink):
         started = False

@@ -11,9 +11,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import inspect, text
 
+from config.errors import StorageError
 from notify.mails import Draft
 from storage import repo
-from storage.db import StorageError, migrate, session_scope
+from storage.db import migrate, session_scope
 from storage.models import MailKind, Outbox, Request, utcnow
 
 

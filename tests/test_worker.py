@@ -8,8 +8,9 @@ from imapclient import IMAPClient
 from pydantic import SecretStr
 from sqlmodel import select
 
+from config.errors import LoginFailed, Unreachable, UntrustedCertificate
 from config.settings import Folders, Server, Settings, Storage
-from ingest.mailbox import Mailbox, MailboxError
+from ingest.mailbox import Mailbox
 from storage.db import session_scope
 from storage.models import ProcessedMessage, Request
 from tests import dovecot as dv
@@ -86,15 +87,24 @@ def test_nothing_is_processed_twice(engine, sandbox, tmp_path, dovecot, smtp_ser
 def test_wrong_password_is_a_clear_error(tmp_path, dovecot):
     settings = settings_for(tmp_path, dovecot, 25)
     bad = settings.imap.model_copy(update={"password": SecretStr("wrong")})
-    with pytest.raises(MailboxError, match="imap 127.0.0.1"):
+    with pytest.raises(LoginFailed, match="imap 127.0.0.1"):
         Mailbox(bad, FOLDERS).connect()
 
 
 def test_untrusted_certificate_is_refused(tmp_path, dovecot):
     settings = settings_for(tmp_path, dovecot, 25)
     untrusted = settings.imap.model_copy(update={"ca_file": None})
-    with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(UntrustedCertificate, match="CERTIFICATE_VERIFY_FAILED"):
         Mailbox(untrusted, FOLDERS).connect()
+
+
+def test_nothing_listening_is_told_apart(tmp_path, dovecot):
+    from demo.smtp import free_port
+
+    settings = settings_for(tmp_path, dovecot, 25)
+    closed = settings.imap.model_copy(update={"port": free_port()})
+    with pytest.raises(Unreachable, match="ConnectionRefusedError"):
+        Mailbox(closed, FOLDERS).connect()
 
 
 def test_saisine_run_once_from_the_command_line(tmp_path, dovecot, smtp_server):
@@ -196,3 +206,29 @@ def test_a_person_changing_the_mailbox_under_the_worker(engine, sandbox, tmp_pat
     with session_scope(engine) as s:
         assert len(list(s.exec(select(Request)))) == 2
     assert len(smtp_server.messages) == 3  # two acknowledgements, one alert
+
+
+def test_a_bug_on_one_email_quarantines_it_and_logs_where_not_what(
+        engine, sandbox, tmp_path, dovecot, smtp_server, monkeypatch, caplog):
+    """The log keeps the frames of the crash for whoever fixes it, never the exception's
+    text (which may quote the email) nor pupil data; the next email is read as usual."""
+    from worker import pipeline
+
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    dovecot.deliver(fiche_mail().as_bytes())
+
+    def broken(journey, services):
+        raise ValueError(f"cannot route {journey.email.subject}: LEFEBVRE Léa")
+
+    monkeypatch.setattr(pipeline, "PIPELINE", [*pipeline.PIPELINE[:5], broken,
+                                               *pipeline.PIPELINE[6:]])
+    result = one_pass(settings, engine, sandbox)
+    assert result.outcomes == {"quarantined": 1}
+    [record] = [r for r in caplog.records if "could not be handled" in r.getMessage()]
+    logged = record.getMessage()
+    assert "ValueError at test_worker.py" in logged and "in broken" in logged
+    assert "pipeline.py" in logged and "run.py" in logged
+    assert "LEFEBVRE" not in logged and "cannot route" not in logged
+    monkeypatch.undo()
+    dovecot.deliver(fiche_mail().as_bytes())
+    assert one_pass(settings, engine, sandbox).outcomes == {"accepted": 1}

@@ -1,1 +1,4 @@
-"""The `saisine` command (and, with the worker issue, the scheduled mailbox worker)."""
+"""The mailbox worker: one pass over the mailbox (`run`), each email through the pipeline
+(`pipeline`, decided by `routing`), the daemon around it (`service`), the meetings'
+scheduled mail (`meetings`), retention (`retention`), `doctor`, and the `saisine`
+command (`cli`)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,13 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from config.errors import SaisineError
+from config.errors import (
+    LoginFailed,
+    SaisineError,
+    TLSFailed,
+    Unreachable,
+    UntrustedCertificate,
+)
 from config.settings import Server, Settings
 
 
@@ -33,25 +40,25 @@ class Check:
     detail: str
 
 
-# Advice for the errors people meet first; matched on the error's text.
-HINTS = (
-    ("CERTIFICATE_VERIFY_FAILED", "the server's certificate is not trusted: for a private CA, "
-                                  "set ca_file in this server's section"),
-    ("WRONG_VERSION_NUMBER", "TLS mismatch: try security = \"starttls\" (or \"tls\")"),
-    ("AUTHENTICATIONFAILED", "check the username and the password in the environment"),
-    ("Authentication", "check the username and the password in the environment"),
-    ("535", "check the username and the password in the environment"),
-    ("Connection refused", "nothing listens there: check host and port"),
-    ("timed out", "no answer: check host, port and the firewall"),
-    ("Name or service not known", "unknown host name: check host"),
+# Advice for the errors people meet first, by the error's type (for an unreachable
+# server, by the socket error that says why).
+HINTS: tuple[tuple[type[BaseException], str], ...] = (
+    (UntrustedCertificate, "the server's certificate is not trusted: for a private CA, "
+                           "set ca_file in this server's section"),
+    (TLSFailed, "TLS mismatch: try security = \"starttls\" (or \"tls\")"),
+    (LoginFailed, "check the username and the password in the environment"),
+    (ConnectionRefusedError, "nothing listens there: check host and port"),
+    (TimeoutError, "no answer: check host, port and the firewall"),
+    (socket.gaierror, "unknown host name: check host"),
 )
 
 
-def _hint(message: str) -> str:
-    for needle, advice in HINTS:
-        if needle in message:
-            return f"{message} → {advice}"
-    return message
+def _hint(err: SaisineError) -> str:
+    cause = err.__cause__ if isinstance(err, Unreachable) else None
+    for kind, advice in HINTS:
+        if isinstance(err, kind) or isinstance(cause, kind):
+            return f"{err} → {advice}"
+    return str(err)
 
 
 def _password(server: Server, section: str) -> Check | None:
@@ -170,6 +177,6 @@ def run(settings: Settings) -> list[Check]:
         try:
             found = check(settings)
         except SaisineError as err:
-            found = Check(name, Status.failed, _hint(str(err)))
+            found = Check(name, Status.failed, _hint(err))
         results.extend(found if isinstance(found, list) else [found])
     return results

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.calendar import meeting_for
-from config.errors import ExtractionError
+from config.errors import EmailError, ExtractionError
 from config.settings import Settings
-from ingest.message import Email, EmailError, read_email
+from ingest.message import Email, read_email
 from notify import mails
 from parsers.registry import sniff
 from parsers.sandbox import Sandbox

@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 import time
 
+from rich.progress import Progress as Bar
+from rich.progress import TaskID
+
 log = logging.getLogger("saisine.worker")
 
 
@@ -29,8 +32,8 @@ class BacklogProgress(Progress):
         self.at_least = at_least
         self.every_seconds = every_seconds
         self.total = self.done = 0
-        self.bar = None
-        self.task = None
+        self.bar: Bar | None = None
+        self.task: TaskID | None = None
         self.started = self.last_line = 0.0
 
     def start(self, total: int) -> None:
@@ -40,12 +43,7 @@ class BacklogProgress(Progress):
             return
         self.started = self.last_line = time.monotonic()
         if self.terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                TimeRemainingColumn,
-            )
-            from rich.progress import Progress as Bar
+            from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
             self.bar = Bar("emails", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                            transient=True)
@@ -58,7 +56,7 @@ class BacklogProgress(Progress):
         if not self.total:
             return
         self.done += 1
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.advance(self.task)
         elif time.monotonic() - self.last_line >= self.every_seconds:
             self.last_line = time.monotonic()

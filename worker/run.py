@@ -6,13 +6,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from config.errors import SaisineError
+from config.errors import SaisineError, StorageError
 from ingest.mailbox import Mailbox
 from storage import repo
-from storage.db import StorageError, session_scope
+from storage.db import session_scope
 from storage.models import Outcome
 from worker.pipeline import Services, process
 from worker.progress import Progress
@@ -111,7 +113,12 @@ def _move(services: Services, mailbox: Mailbox, moves: list[tuple[int, str]]) ->
 def _record_crash(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
                   err: Exception) -> str:
     reason = f"internal error: {type(err).__name__}"
-    log.error("message %s could not be handled (%s); quarantined", uid, type(err).__name__)
+    # Where it broke, for whoever fixes it: the frames only. The exception's text and the
+    # frames' variables may hold what the email said, and logs never carry pupil data.
+    frames = " < ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}"
+                        for f in reversed(traceback.extract_tb(err.__traceback__)))
+    log.error("message %s could not be handled (%s at %s); quarantined", uid,
+              type(err).__name__, frames)
     with session_scope(services.engine) as session:
         if repo.find_processed(session, services.settings.folders.inbox, mailbox.uidvalidity,
                                uid) is None:

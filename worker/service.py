@@ -28,6 +28,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from config.errors import SaisineError
+from config.retry import delay_after
 from config.settings import Settings, Storage
 from ingest.mailbox import Mailbox
 from notify import sender
@@ -91,7 +92,8 @@ class Worker:
     def one_pass(self, mailbox: Mailbox) -> Pass:
         # Mail goes out while the pass works: on a backlog, sending overlaps the time the
         # parsing child reads fiches, instead of waiting for the whole pass.
-        sending, done = Counter(), threading.Event()
+        sending: Counter[str] = Counter()
+        done = threading.Event()
 
         def send_meanwhile() -> None:
             while not done.wait(SEND_EVERY_SECONDS):
@@ -114,7 +116,9 @@ class Worker:
         sent, failed = self.flush()
         result.sent, result.send_failures = sent + sending["sent"], failed + sending["failed"]
         if result.outcomes or result.sent:
-            log.info("pass: %s, %d mail sent", dict(result.outcomes), result.sent)
+            log.info("pass: %s, %d mail sent",
+                     ", ".join(f"{k}: {n}" for k, n in sorted(result.outcomes.items())),
+                     result.sent)
         return result
 
     def watch(self) -> None:
@@ -130,7 +134,7 @@ class Worker:
                         mailbox.wait_for_mail(settings.poll_seconds)
                         self.one_pass(mailbox)
             except SaisineError as err:
-                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                delay = delay_after(BACKOFF, failures)
                 failures += 1
                 log.warning("%s; reconnecting in %d s", err, delay)
                 self.stopping.wait(delay)

@@ -11,6 +11,7 @@ import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -27,7 +28,7 @@ def free_port() -> int:
 class MailSink:
     """`with MailSink() as sink:` an SMTP server on 127.0.0.1:`sink.port`."""
 
-    def __init__(self, folder: Path | None = None, **controller: object) -> None:
+    def __init__(self, folder: Path | None = None, **controller: Any) -> None:
         self.folder = folder
         self.controller_options = controller  # e.g. tls_context, require_starttls
         self.messages: list[tuple[list[str], EmailMessage]] = []

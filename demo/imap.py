@@ -20,9 +20,9 @@ from pydantic import SecretStr
 from pymap.backend.dict import DictBackend
 from pymap.imap import IMAPService
 
+from config.errors import MailboxError
 from config.settings import Server
-from ingest.mailbox import MailboxError
-from notify.sink import free_port
+from demo.smtp import free_port
 
 USER = "pole.ressource"
 
@@ -97,7 +97,9 @@ class EmbeddedImap:
         IMAPService.add_arguments(parser)
         parser.set_defaults(skip_services=[], passlib_cfg=None)
         args = parser.parse_args(["--host", "127.0.0.1", "--port", str(self.port), "--no-tls",
-                                  "dict", "--demo-user", USER, "--demo-password", self.password])
+                                  "dict", "--demo-user", USER,
+                                  # One argument: a password may start with "-".
+                                  f"--demo-password={self.password}"])
         backend, config = await DictBackend.init(args)
         config.apply_context()
         self._stop = asyncio.Event()

@@ -14,7 +14,8 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -22,15 +23,15 @@ from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from config.calendar import Meeting
 from config.errors import SaisineError
 from config.settings import Circonscription, Settings, Storage
-from ingest.embedded import EmbeddedImap
-from notify.sink import MailSink
+from demo.imap import EmbeddedImap
+from demo.smtp import MailSink
 from storage import repo
 from storage.db import session_scope
+from storage.models import ProcessedMessage, Request
 from worker.service import Worker, services, single_worker
 
 MARKER = ".saisine-demo"
@@ -45,7 +46,7 @@ MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.
 
 
 def school_email(sender: str, subject: str, body: str,
-                 attachments: list[tuple[str, bytes, str]] = (), *,
+                 attachments: Sequence[tuple[str, bytes, str]] = (), *,
                  to: str = "pole.ressource@circo-test.fr", date: datetime | None = None,
                  **headers: str) -> EmailMessage:
     """An email as a school's mail client sends it; attachments as (name, data, MIME type)."""
@@ -65,7 +66,7 @@ def school_email(sender: str, subject: str, body: str,
 
 
 def _sample(name: str) -> tuple[str, bytes, str]:
-    data = resources.files("worker").joinpath("samples", name).read_bytes()
+    data = resources.files("demo").joinpath("samples", name).read_bytes()
     return name, data, MIME[name.rsplit(".", 1)[1]]
 
 
@@ -105,8 +106,13 @@ def urgent_email() -> EmailMessage:
 
 @dataclass
 class DemoResult:
+    """What the demo did, for the command to show."""
+
     folder: Path
     alert_seconds: float | None
+    emails: list[ProcessedMessage] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    sent: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
 
 
 def prepare(folder: Path) -> None:
@@ -170,7 +176,10 @@ def run(base: Settings, folder: Path, console: Console) -> DemoResult:
             finally:
                 worker.stopping.set()
                 thread.join(30)
-            show(svc.engine, sink, console)
+            with session_scope(svc.engine) as session:
+                records = list(reversed(repo.processed(session)))
+                requests = repo.list_requests(session)
+            sent = list(sink.messages)
     meeting = settings.meetings[0]
     (folder / "saisine.toml").write_text(
         f"# Settings to explore the demo's database (requests, show, agenda preview...).\n"
@@ -178,25 +187,5 @@ def run(base: Settings, folder: Path, console: Console) -> DemoResult:
         f'[[pole]]\nname = "IEN"\nrole = "IEN"\nemail = "{CIRCONSCRIPTION.alert_to[0]}"\n\n'
         f'[circonscription]\nname = "{CIRCONSCRIPTION.name}"\n\n'
         f'[storage]\ndata_dir = "{(folder / "data").resolve()}"\n', encoding="utf-8")
-    return DemoResult(folder, alert_seconds)
+    return DemoResult(folder, alert_seconds, records, requests, sent)
 
-
-def show(engine, sink: MailSink, console: Console) -> None:
-    from worker.cli import requests_table
-
-    with session_scope(engine) as session:
-        records = list(reversed(repo.processed(session)))
-        requests = repo.list_requests(session)
-        by_id = {r.id: r.reference for r in requests}
-        emails = Table("n°", "outcome", "reason", "request", title="Emails read",
-                       title_justify="left")
-        for m in records:
-            emails.add_row(str(m.id), m.outcome, m.reason or "", by_id.get(m.request_id, ""))
-        console.print(emails)
-        console.print(requests_table(requests))
-    sent = Table("to", "subject", "Auto-Submitted", title="Mail sent (to the SMTP sink)",
-                 title_justify="left")
-    for recipients, message in sink.messages:
-        sent.add_row(", ".join(recipients), str(message["Subject"]),
-                     str(message["Auto-Submitted"]))
-    console.print(sent)

@@ -1,0 +1,69 @@
+"""The `saisine` Typer application, its settings callback and its one error wrapper.
+
+Settings are built once here, at the entry point, and passed down (`ctx.obj`). Every
+`SaisineError` raised inside `reported()` becomes one line on stderr and exit status 2:
+a user never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from sqlalchemy.engine import Engine
+
+from config.errors import SaisineError
+from config.settings import Settings, load_settings
+
+app = typer.Typer(help="Saisine: the pôle ressource's mailbox, read for you.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+
+
+def say_error(err: Exception) -> None:
+    # Plain print: one line, never wrapped or styled, whatever the terminal.
+    print(f"saisine: {err}", file=sys.stderr)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn a Saisine error inside into its one line and exit status 2."""
+    try:
+        yield
+    except SaisineError as err:
+        say_error(err)
+        raise typer.Exit(2) from None
+
+
+def fail(message: str) -> typer.Exit:
+    say_error(SaisineError(message))
+    return typer.Exit(2)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option(help="Settings file (TOML).")] = None,
+) -> None:
+    with reported():
+        ctx.obj = load_settings(config)
+
+
+def engine_of(settings: Settings) -> Engine:
+    from storage.db import open_database
+
+    return open_database(settings.storage.url())
+
+
+def day(value: Optional[str]) -> Optional[date]:
+    """A date given on the command line (YYYY-MM-DD)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"date {value!r}: expected YYYY-MM-DD") from None
