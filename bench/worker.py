@@ -186,7 +186,7 @@ def floor(settings: Settings, svc) -> float:
     """Fetch every message and extract every fiche; store, route and send nothing."""
     start = time.perf_counter()
     with Mailbox(settings.imap, settings.folders) as mailbox:
-        for _, raw in mailbox.fetch(mailbox.waiting()):
+        for _, raw, _ in mailbox.fetch(mailbox.waiting()):
             for attachment in read_email(raw).attachments:
                 if sniff(attachment.data) in FICHE_KINDS:
                     svc.sandbox.extract(attachment.data, attachment.name)

@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     # A school (or a robot posing as one) sending a flood gets at most this many answers
     # an hour; its requests are all still recorded.
     max_replies_per_sender_hour: int = Field(10, ge=1)
+    # Who is told that no fiche was found in their email: "attempts", only an email that
+    # tries to send a request (an attachment, or words such as fiche, demande, pôle);
+    # "always"; or "never". Other mail is left to the secretariat, unanswered.
+    ask_for_fiche: Literal["attempts", "always", "never"] = "attempts"
+
     # Attached pictures smaller than this are logos and signatures, not scanned fiches.
     min_scan_bytes: int = 40_000
     libreoffice: str = "soffice"
@@ -153,6 +158,12 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # TOML is read only when `load_settings` names a file (model_config["toml_file"]).
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def staff(self) -> list[str]:
+        """The circonscription's own addresses and people: they may add to any request."""
+        circo = self.circonscription
+        return [circo.sender, *circo.own_addresses, *circo.alert_to,
+                *(member.email for member in self.pole)]
 
 
 def load_settings(config_file: Path | None = None) -> Settings:

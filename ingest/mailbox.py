@@ -16,6 +16,8 @@ import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -29,6 +31,14 @@ PROCESSED_FLAG = b"$SaisineDone"
 FETCH_BATCH = 50
 # RFC 2177: servers may drop an IDLE after 30 minutes; re-issue it well before.
 IDLE_MAX_SECONDS = 25 * 60
+
+
+class Fetched(NamedTuple):
+    uid: int
+    raw: bytes
+    # When the server received it (INTERNALDATE): the sender's Date: header is theirs to
+    # write, this is not. None when the server gives none.
+    arrived: datetime | None
 
 
 @dataclass
@@ -81,6 +91,7 @@ class Mailbox:
         except (IMAPClientError, OSError) as err:  # ssl.SSLError is an OSError
             raise server_error(where, err, MailboxError) from err
         _keepalive(client.socket())
+        client.normalise_times = False  # INTERNALDATE with its time zone, not local-naive
         self.client = client
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
         log.info("connected to %s (%s)", where, self.folders.inbox)
@@ -129,13 +140,14 @@ class Mailbox:
         except (IMAPClientError, OSError) as err:
             raise MailboxError(f"imap: search failed ({err})") from err
 
-    def fetch(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
-        """(uid, raw message) without touching \\Seen; memory bounded by the batch."""
+    def fetch(self, uids: list[int]) -> Iterator[Fetched]:
+        """Each message without touching \\Seen, with the time the server received it;
+        memory bounded by the batch."""
         client = self._client()
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start:start + FETCH_BATCH]
             try:
-                answer = client.fetch(batch, ["BODY.PEEK[]"])
+                answer = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
             except (IMAPClientError, OSError) as err:
                 raise MailboxError(f"imap: fetch failed ({err})") from err
             for uid in batch:
@@ -145,7 +157,9 @@ class Mailbox:
                     log.info("message %s left %s before it was read (moved or deleted by "
                              "someone else): nothing to do", uid, self.folders.inbox)
                     continue
-                yield uid, raw
+                arrived = data.get(b"INTERNALDATE")
+                yield Fetched(uid, raw, arrived if isinstance(arrived, datetime) and
+                              arrived.tzinfo is not None else None)
 
     def wait_for_mail(self, timeout: float) -> bool:
         """Block until the server announces new mail (IDLE) or `timeout` seconds pass.

@@ -26,7 +26,7 @@ from parsers.text import CONTROL_CHARS
 # Headers that tell a person's mail from a machine's (RFC 3834 and common practice).
 MACHINE_HEADERS = ("auto-submitted", "x-auto-response-suppress", "precedence", "list-id",
                    "list-unsubscribe", "x-autoreply", "x-autorespond", "x-loop",
-                   "x-mailer-daemon", "return-path", "feedback-id")
+                   "x-mailer-daemon", "return-path", "feedback-id", "sender")
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
@@ -117,6 +117,7 @@ def _date(value: str) -> datetime | None:
 
 def _attachments(parsed: mailparser.MailParser) -> list[Attachment]:
     found: list[Attachment] = []
+    listed: set[str] = set()  # what mail-parser saw, by content (winmail.dat included)
     for part in parsed.attachments:
         kind = (part.get("mail_content_type") or "").lower()
         if kind == "message/rfc822":
@@ -124,11 +125,34 @@ def _attachments(parsed: mailparser.MailParser) -> list[Attachment]:
         data = _payload(part)
         if not data:  # undecodable or empty: nothing to read
             continue
+        listed.add(sha256(data).hexdigest())
         name = safe_name(part.get("filename"))
         if kind == "application/ms-tnef" or name.lower() == "winmail.dat":
             found.extend(_tnef(data))
         else:
             found.append(Attachment(name, data))
+    found.extend(_unlisted_parts(parsed, listed))
+    return found
+
+
+def _unlisted_parts(parsed: mailparser.MailParser, listed: set[str]) -> list[Attachment]:
+    """Files sent without a name or a Content-Disposition (an inline part, a bare
+    application/octet-stream): mail-parser passes them over, a school's fiche may be
+    one. Every non-text leaf part is taken, by content; the sniffing decides later."""
+    found = []
+    for part in parsed.message.walk():
+        if part.is_multipart() or part.get_content_maintype() in ("text", "message", "multipart"):
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:  # a damaged part's encoding: nothing to read in it
+            continue
+        if not isinstance(data, bytes) or not data:
+            continue
+        digest = sha256(data).hexdigest()
+        if digest not in listed:
+            listed.add(digest)
+            found.append(Attachment(safe_name(part.get_filename()), data))
     return found
 
 

@@ -15,6 +15,7 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from parsers.fields import motif_label
+from parsers.registry import file_type
 from storage.models import MailKind
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -73,5 +74,7 @@ def build(*, message_id: str, kind: MailKind, sender: str, recipients: list[str]
     if body_html:
         mail.add_alternative(body_html, subtype="html")
     for name, data in attachments:
-        mail.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+        # Named by what it is, not by what it is called: mail clients open it right.
+        maintype, _, subtype = file_type(data)[1].partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return mail

@@ -63,25 +63,31 @@ def _asked(key: str) -> str:
     return (spec.ask or spec.shown_as) if spec else key
 
 
-def acknowledgement(request: Request, to: str, in_reply_to: str | None,
+def acknowledgement(requests: list[Request], to: str, in_reply_to: str | None,
                     circo: Circonscription) -> Draft:
-    fields = request.fields
-    read = [(f.shown_as, compose.shown(f.key, fields[f.key])) for f in ACKNOWLEDGED
-            if fields.get(f.key) not in (None, [])]
-    missing = [_asked(key) for key in request.missing]
-    context = dict(r=request, read=read, missing=missing, meeting=request.meeting_date,
-                   late=request.late, circonscription=circo.name)
-    return _draft(circo, MailKind.ACK, (request.reference,), recipients=[to],
-                  subject=f"[{request.reference}] Demande reçue – pôle ressource",
+    """One answer to one email, listing every request its fiches made."""
+    items = [dict(r=r, meeting=r.meeting_date, late=r.late, classe=r.fields.get("classe"),
+                  read=[(f.shown_as, compose.shown(f.key, r.fields[f.key]))
+                        for f in ACKNOWLEDGED if r.fields.get(f.key) not in (None, [])],
+                  missing=[_asked(key) for key in r.missing])
+             for r in requests]
+    context = dict(items=items, circonscription=circo.name)
+    first = requests[0].reference
+    references = ", ".join(r.reference for r in requests)
+    subject = (f"[{first}] Demande reçue – pôle ressource" if len(requests) == 1
+               else f"[{references}] Demandes reçues – pôle ressource")
+    return _draft(circo, MailKind.ACK, (first,), recipients=[to], subject=subject,
                   text=compose.render("ack.txt.j2", **context),
                   html=compose.render("ack.html.j2", **context),
-                  in_reply_to=in_reply_to, reference=request.reference)
+                  in_reply_to=in_reply_to, reference=first)
 
 
-def alert(request: Request, fiche_sha256: str, subject_urgent: bool,
+def alert(request: Request, fiche_sha256: str, subject_urgent: bool, sent_by: str,
           circo: Circonscription) -> Draft:
+    """An urgent request, to the IEN: what is needed to act at once (the school's phone,
+    who sent it, the meeting), the fiche attached."""
     fields = request.fields
-    context = dict(r=request, f=fields, subject_urgent=subject_urgent,
+    context = dict(r=request, f=fields, subject_urgent=subject_urgent, sender=sent_by,
                    motifs=[motif_label(m) for m in fields.get("motifs") or []],
                    circonscription=circo.name)
     school = request.school_name or "école non lue"
@@ -90,6 +96,17 @@ def alert(request: Request, fiche_sha256: str, subject_urgent: bool,
                   text=compose.render("alert.txt.j2", **context),
                   html=compose.render("alert.html.j2", **context),
                   fiche_sha256=fiche_sha256, reference=request.reference)
+
+
+def school_message(request: Request, to: list[str], content_hash: str,
+                   circo: Circonscription) -> Draft:
+    """Tells who follows a request that its school wrote again (text or documents)."""
+    school = request.school_name or request.sender
+    text = compose.render("school_message.txt.j2", r=request, school=school,
+                          circonscription=circo.name)
+    return _draft(circo, MailKind.SCHOOL_MESSAGE, (request.reference, content_hash),
+                  recipients=to, subject=f"[{request.reference}] Nouveau message de l'école",
+                  text=text, reference=request.reference)
 
 
 def fiche_not_found(to: str, subject: str, content_hash: str, in_reply_to: str | None,

@@ -22,7 +22,7 @@ from config.errors import LoginFailed, SendError, server_error
 from config.retry import delay_after
 from config.settings import Server, Settings
 from notify import compose
-from parsers.registry import sniff
+from parsers.registry import file_type
 from storage import repo
 from storage.db import session_scope
 from storage.models import MailKind, Outbox, utcnow
@@ -69,7 +69,6 @@ def probe(server: Server) -> str:
 
 
 # The fiche attached to an alert is named after its content, as `parsers.registry` sniffs it.
-_SUFFIXES = {"docx": ".docx", "odt": ".odt", "pdf": ".pdf", "doc": ".doc", "rtf": ".rtf"}
 
 
 def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
@@ -79,7 +78,7 @@ def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
         path = repo.file_path(data_dir, mail.attach_sha256)
         if path.exists():
             data = path.read_bytes()
-            suffix = _SUFFIXES.get(sniff(data), "")
+            suffix, _ = file_type(data)
             attachments.append((f"fiche-{mail.reference or 'demande'}{suffix}", data))
     for document in mail.attachments:
         path = repo.file_path(data_dir, document["sha256"])

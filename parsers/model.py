@@ -41,6 +41,7 @@ class Document:
     fields: list[FormField] = field(default_factory=list)
     scanned: bool = False
     warnings: list[str] = field(default_factory=list)
+    labels_seen: int = 0  # on a scan: how many of the fiche's labels OCR read
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Extraction:
     warnings: list[str]
     needs_review: bool
     scanned: bool = False  # read from an image: only a person can say what it holds
+    labels_seen: int = 0  # on a scan: how many of the fiche's labels OCR read (evidence)
 
     def to_json(self) -> dict[str, Any]:
         return {

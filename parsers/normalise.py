@@ -95,7 +95,7 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
         warnings.append("scan: the fiche is an image; a person must read it")
     needs_review = bool(missing) or doc.scanned or unsure or bool(s.conflicts)
     return Extraction(filename, doc.method, fields, missing, warnings, needs_review,
-                      scanned=doc.scanned)
+                      scanned=doc.scanned, labels_seen=doc.labels_seen)
 
 
 def _motifs(s: State, fields: dict[str, Any]) -> list[str]:

@@ -52,6 +52,30 @@ _ENCRYPTED_OLE = "EncryptedPackage".encode("utf-16-le")
 CONVERTED = frozenset({"doc", "rtf"})
 
 
+# What a file is, as a mail attachment says it: (suffix, MIME type), by content.
+_TYPES = {
+    "docx": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "odt": (".odt", "application/vnd.oasis.opendocument.text"),
+    "pdf": (".pdf", "application/pdf"),
+    "doc": (".doc", "application/msword"),
+    "rtf": (".rtf", "application/rtf"),
+}
+_IMAGES = ((b"\xff\xd8\xff", ".jpg", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", ".png", "image/png"),
+           (b"II*\x00", ".tif", "image/tiff"), (b"MM\x00*", ".tif", "image/tiff"))
+
+
+def file_type(data: bytes) -> tuple[str, str]:
+    """(suffix, MIME type) of a file by its content; ("", "application/octet-stream")
+    only for what Saisine cannot name."""
+    kind = sniff(data)
+    if kind in _TYPES:
+        return _TYPES[kind]
+    for magic, suffix, mime in _IMAGES:
+        if data.startswith(magic):
+            return suffix, mime
+    return "", "application/octet-stream"
+
+
 def sniff(data: bytes) -> str:
     """The file type from its first bytes: docx, odt, pdf, doc, rtf, image, or unknown."""
     head = data[:2048]

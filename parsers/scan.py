@@ -62,6 +62,7 @@ def ocr(images: list[Image.Image], tesseract: str, timeout: float, where: str) -
         doc.warnings.append("scan: no OCR installed (tesseract-ocr-fra); nothing was read")
         return doc
     doc.method = "scan-ocr"
+    seen: set[str] = set()
     for image in images:
         buffer = io.BytesIO()
         image.convert("L").save(buffer, format="PNG")
@@ -76,7 +77,25 @@ def ocr(images: list[Image.Image], tesseract: str, timeout: float, where: str) -
             continue
         text = done.stdout.decode("utf-8", "replace")
         doc.lines.extend(Line([f"{label} : {value}"]) for label, value in identifiers(text))
+        seen.update(fiche_labels(text))
+    doc.labels_seen = len(seen)
     return doc
+
+
+def fiche_labels(text: str) -> set[str]:
+    """The fields whose labels OCR read on the page, at the start of a line ("Nom de
+    l'école :", "Motif(s) de la demande"): evidence that the page is a fiche. Only
+    the labels are counted; what follows them is never taken as a value."""
+    from parsers.fields import FIELD_KEYS
+    from parsers.matching import match_label
+
+    found = set()
+    for line in text.splitlines():
+        head = line.split(":")[0].strip(" .…_")
+        target = match_label(head, loose=True) if 3 <= len(head) <= 80 else None
+        if target in FIELD_KEYS:
+            found.add(target)
+    return found
 
 
 def identifiers(text: str) -> list[tuple[str, str]]:

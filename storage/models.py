@@ -24,12 +24,13 @@ class Outcome(StrEnum):
     MACHINE = "machine"  # auto-reply, bounce, list, ourselves: recorded, never answered
     NO_FICHE = "no_fiche"  # kept for the secretariat; the school is asked for its fiche
     QUARANTINE = "quarantined"  # not for us, or not readable: a person decides
+    OTHER = "other"  # a school's mail that is not a request: the secretariat reads it
     SEEN = "seen"  # the same email again (another place, same bytes): nothing new
 
     @property
     def quarantined(self) -> bool:
         """Whether its email leaves for the quarantine folder, where a person looks."""
-        return self in (Outcome.QUARANTINE, Outcome.NO_FICHE)
+        return self in (Outcome.QUARANTINE, Outcome.NO_FICHE, Outcome.OTHER)
 
 
 class RequestStatus(StrEnum):
@@ -50,12 +51,18 @@ class MailKind(StrEnum):
     AGENDA = "agenda"  # a meeting's agenda, to each member of the pôle
     REMINDER = "reminder"  # the call for requests before a deadline
     DECISION = "decision"  # the pôle's decision, to the school
+    SCHOOL_MESSAGE = "school_message"  # tells who follows a request that the school wrote
 
     @property
     def answers_sender(self) -> bool:
         """An automatic answer to someone's email (RFC 3834 "auto-replied"), counted
         against the per-sender rate limit; the others are "auto-generated"."""
         return self in (MailKind.ACK, MailKind.NO_FICHE)
+
+    @property
+    def to_school(self) -> bool:
+        """Part of a request's conversation with its school (the others are internal)."""
+        return self in (MailKind.ACK, MailKind.NO_FICHE, MailKind.DECISION)
 
 
 class ProcessedMessage(SQLModel, table=True):
@@ -88,12 +95,17 @@ class Request(SQLModel, table=True):
     school_name: str | None = Field(default=None, max_length=200)
     school_commune: str | None = Field(default=None, max_length=120)
     fiche_hash: str = Field(max_length=64, unique=True, index=True)
+    # What was read, as keys (hashes, no text): the same school and pupil (identity), and
+    # the same fiche whatever its file (content: a DOCX and its PDF export, a re-save).
+    identity_key: str | None = Field(default=None, max_length=64, index=True)
+    content_key: str | None = Field(default=None, max_length=64, index=True)
     method: str = Field(max_length=32)
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     needs_review: bool = False
     urgent: bool = False
+    scanned: bool = False  # the fiche is an image: a person reads it
     status: str = Field(default=RequestStatus.RECEIVED, max_length=20)  # a `RequestStatus`
     source_message_id: str | None = Field(default=None, max_length=998)
     # The meeting that studies it: the first whose deadline it beat (late: not the coming
@@ -104,6 +116,31 @@ class Request(SQLModel, table=True):
     decision: str | None = None
     referent: str | None = Field(default=None, max_length=120)
     decided_at: datetime | None = None
+
+
+class Direction(StrEnum):
+    IN = "in"  # from the school (or anyone writing about the request)
+    OUT = "out"  # from the circonscription
+
+
+class Message(SQLModel, table=True):
+    """The conversation of a request, in order: every email about it, in and out. An
+    email in keeps its text (pupil data: purged with the request); one out points to
+    its outbox row, which holds what was sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    direction: str = Field(max_length=3)  # a `Direction`
+    # Who the circonscription corresponds with: an email's sender, or a mail's recipients.
+    correspondent: str = Field(max_length=320)
+    subject: str = Field(default="", max_length=500)
+    body: str = ""
+    files: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    processed_id: int | None = Field(default=None, foreign_key="processed_message.id")
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    # A message from a school that nobody has opened yet (the bureau shows them).
+    read_at: datetime | None = None
 
 
 class StoredFile(SQLModel, table=True):

@@ -22,7 +22,9 @@ from sqlmodel import Session, col, select
 from storage.models import (
     AuditEvent,
     Counter,
+    Direction,
     MailKind,
+    Message,
     Outbox,
     Outcome,
     ProcessedMessage,
@@ -99,7 +101,25 @@ def find_request(session: Session, reference: str) -> Request | None:
 
 
 def find_request_by_fiche(session: Session, fiche_hash: str) -> Request | None:
-    return session.exec(select(Request).where(Request.fiche_hash == fiche_hash)).first()
+    """The request this file is the fiche of, or one of the files of (a correction
+    already received, sent again)."""
+    found = session.exec(select(Request).where(Request.fiche_hash == fiche_hash)).first()
+    if found is None:
+        found = session.exec(select(Request).join(
+            StoredFile, col(StoredFile.request_id) == col(Request.id)).where(
+            col(StoredFile.sha256) == fiche_hash)).first()
+    return found
+
+
+def find_request_by_keys(session: Session, identity: str | None,
+                         content: str | None) -> tuple[Request | None, Request | None]:
+    """(a request read the same, one about the same school and pupil): a fiche sent again
+    in another format, or a corrected one."""
+    same = session.exec(select(Request).where(col(Request.content_key) == content)
+                        .order_by(col(Request.id))).first() if content else None
+    about = session.exec(select(Request).where(col(Request.identity_key) == identity)
+                         .order_by(col(Request.id).desc())).first() if identity else None
+    return same, about
 
 
 def add_request(session: Session, request: Request) -> Request:
@@ -165,7 +185,37 @@ def enqueue(session: Session, draft: Draft) -> Outbox | None:
                   meeting_date=draft.meeting_date, attachments=draft.attachments)
     session.add(mail)
     session.flush()
+    request = find_request(session, draft.reference) \
+        if draft.reference and draft.kind.to_school else None
+    if request is not None:
+        add_message(session, request, Direction.OUT, ", ".join(draft.recipients),
+                    draft.subject, outbox_id=mail.id)
     return mail
+
+
+def add_message(session: Session, request: Request, direction: Direction, correspondent: str,
+                subject: str = "", body: str = "", files: list[str] | None = None,
+                processed_id: int | None = None, outbox_id: int | None = None,
+                at: datetime | None = None) -> Message:
+    """One more email in a request's conversation."""
+    assert request.id is not None  # flushed by add_request
+    message = Message(request_id=request.id, direction=direction,
+                      correspondent=correspondent[:320], subject=subject[:500], body=body,
+                      files=files or [], processed_id=processed_id, outbox_id=outbox_id,
+                      at=at or utcnow())
+    session.add(message)
+    session.flush()
+    return message
+
+
+def conversation(session: Session, request: Request) -> list[tuple[Message, Outbox | None]]:
+    """Every email of a request, in and out, in the order they were handled (an email's
+    own time may be a second behind our answer to an earlier one); a mail out with what
+    it said."""
+    rows = session.exec(select(Message, Outbox).join(
+        Outbox, col(Message.outbox_id) == col(Outbox.id), isouter=True).where(
+        col(Message.request_id) == request.id).order_by(col(Message.id)))
+    return [(message, mail) for message, mail in rows]
 
 
 def replies_to(session: Session, address: str, since: datetime) -> int:
@@ -251,7 +301,11 @@ def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[i
     (files, mails). The files themselves go with `sweep_files`, after the commit."""
     files = list(session.exec(select(StoredFile).where(StoredFile.request_id == request.id)))
     mails = list(session.exec(select(Outbox).where(Outbox.reference == request.reference)))
+    messages = list(session.exec(select(Message).where(Message.request_id == request.id)))
     if not dry_run:
+        for message in messages:
+            session.delete(message)
+        session.flush()  # the messages point to the mail
         for row in [*files, *mails]:
             session.delete(row)
         for handled in session.exec(select(ProcessedMessage).where(

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from demo.smtp import free_port
@@ -41,8 +42,18 @@ class Dovecot:
             raise RuntimeError(f"doveadm {' '.join(args)}: {done.stderr.decode()}")
         return done.stdout.decode()
 
-    def deliver(self, raw: bytes, folder: str = "INBOX") -> None:
-        self.doveadm("save", "-u", USER, "-m", folder, data=raw)
+    def deliver(self, raw: bytes, folder: str = "INBOX", received: datetime | None = None) -> None:
+        """Put a message in `folder`; `received` sets the time the server says it got it
+        (INTERNALDATE), as on a mail delivered days before the worker reads it."""
+        if received is None:
+            self.doveadm("save", "-u", USER, "-m", folder, data=raw)
+            return
+        from imapclient import IMAPClient
+
+        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
+        client.login(USER, PASSWORD)
+        client.append(folder, raw, msg_time=received)
+        client.logout()
 
     def uids(self, folder: str) -> list[int]:
         out = self.doveadm("search", "-u", USER, "mailbox", folder, "ALL")

@@ -9,14 +9,16 @@ from email.message import EmailMessage
 from demo.run import school_email
 from notify.fiche import write_fiche
 
+# The day the test emails say they were written, and the server received them.
+SENT = datetime(2026, 10, 5, 9, 30, tzinfo=UTC)
+
 
 def message(sender: str = "Directrice <ce.0381234x@ac-grenoble.fr>",
             subject: str = "Fiche de demande pôle ressource",
             body: str = "Bonjour, ci-joint la fiche.",
             attachments: list[tuple[str, bytes, str]] = (), **headers: str) -> EmailMessage:
     """An email with attachments given as (file name, data, MIME type), sent on 5 October."""
-    return school_email(sender, subject, body, attachments,
-                        date=datetime(2026, 10, 5, 9, 30, tzinfo=UTC), **headers)
+    return school_email(sender, subject, body, attachments, date=SENT, **headers)
 
 
 def _tnef_attribute(level: int, attribute: int, data: bytes) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import itertools
 from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 
 import pdfplumber
 import pytest
@@ -56,7 +57,8 @@ UIDS = itertools.count(1)
 def deliver(services, values, sent_on: str = "Mon, 05 Oct 2026 09:30:00 +0200"):
     mail = fiche_mail(values)
     mail.replace_header("Date", sent_on)
-    return process(mail.as_bytes(), "INBOX", 1, next(UIDS), services).references[0]
+    return process(mail.as_bytes(), "INBOX", 1, next(UIDS), services,
+                   received=parsedate_to_datetime(sent_on)).references[0]
 
 
 @pytest.fixture

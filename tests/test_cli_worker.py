@@ -9,7 +9,7 @@ import sys
 import tomllib
 
 from tests import dovecot as dv
-from tests.mail import DOCX, FICHE, bounce, fiche_mail, message
+from tests.mail import DOCX, FICHE, SENT, bounce, fiche_mail, message
 
 
 def config_for(tmp_path, dovecot, smtp_server, allowed=("ac-grenoble.fr",)):
@@ -171,7 +171,7 @@ email = "ien.voiron@ac-grenoble.fr"
 def test_after_the_meeting_decide_and_tell_the_school(tmp_path, dovecot, smtp_server):
     config = config_for(tmp_path, dovecot, smtp_server)
     config.write_text(config.read_text() + MEETINGS)
-    dovecot.deliver(fiche_mail().as_bytes())
+    dovecot.deliver(fiche_mail().as_bytes(), received=SENT)  # before the October deadline
     assert "PR-2026-0001" in saisine(config, "run", "--once").stdout
     [(_, ack)] = smtp_server.messages
     assert "vendredi 16 octobre 2026" in ack.get_body(("plain",)).get_content()

@@ -70,13 +70,13 @@ CHECKS = textwrap.dedent('''
     request = Request(reference="PR-2026-0001", sender="ce.0381234x@ac-test.fr",
                       fiche_hash="ab", method="docx", fields={**read.fields},
                       missing=[], urgent=True, created_at=datetime.now(UTC))
-    ack = mails.acknowledgement(request, request.sender, None, circo)
+    ack = mails.acknowledgement([request], request.sender, None, circo)
     assert "Médiation proposée : rencontre avec la famille" in ack.text, ack.text
     assert "phobie scolaire" in ack.text and "phobie scolaire" in (ack.html or "")
     request.missing = ["mediation"]
-    assert "la médiation proposée" in mails.acknowledgement(request, "x@ac-test.fr", None,
+    assert "la médiation proposée" in mails.acknowledgement([request], "x@ac-test.fr", None,
                                                              circo).text
-    assert "phobie scolaire" in mails.alert(request, "ab", False, circo).text
+    assert "phobie scolaire" in mails.alert(request, "ab", False, "x@ac-test.fr", circo).text
 
     # The agenda: the new motif has its section, in the fiche's order (it was put first).
     request.urgent = False

@@ -127,15 +127,16 @@ def damaged_email(draw) -> bytes:
 @settings(max_examples=fuzz_examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(damaged_email(), st.binary(max_size=2000)))
 def test_any_damaged_email_is_read_or_refused_cleanly(raw):
-    from worker.routing import machine_reason, sender_allowed
+    from worker.routing import quiet_reason, robot_reason, sender_allowed, tries_to_send_a_request
 
     try:
         email = read_email(raw)
     except EmailError as err:
         assert str(err).startswith("email:")
         return
-    machine_reason(email, ["pole.ressource@circo-test.fr"])
+    quiet_reason(email, robot_reason(email, ["pole.ressource@circo-test.fr"]))
     sender_allowed(email, ["ac-grenoble.fr"])
+    tries_to_send_a_request(email, [])
     assert "\n" not in email.subject
     assert all(a.data for a in email.attachments)
     assert all("/" not in a.name and "\x00" not in a.name for a in email.attachments)

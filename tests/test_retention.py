@@ -18,7 +18,7 @@ from config.settings import Retention, Settings, Storage
 from storage.db import session_scope
 from storage.models import AuditEvent, Outbox, ProcessedMessage, Request, StoredFile
 from tests.conftest import VOIRON
-from tests.mail import FICHE, URGENT, fiche_mail
+from tests.mail import FICHE, SENT, URGENT, fiche_mail
 from worker.meetings import queue_due
 from worker.pipeline import Services, process
 from worker.retention import expires, purge, purge_daily
@@ -58,8 +58,8 @@ def test_the_end_of_the_school_year_and_a_number_of_days():
 
 def test_purge_deletes_requests_files_mail_and_agendas_past_their_time(services):
     raw = fiche_mail().as_bytes()
-    process(raw, "INBOX", 1, 1, services)
-    process(fiche_mail(URGENT).as_bytes(), "INBOX", 1, 2, services)
+    process(raw, "INBOX", 1, 1, services, received=SENT)
+    process(fiche_mail(URGENT).as_bytes(), "INBOX", 1, 2, services, received=SENT)
     queue_due(services.engine, services.settings, now=OCTOBER_MORNING_AFTER)
     data_dir = services.settings.storage.data_dir
     age_files(data_dir)
@@ -87,12 +87,12 @@ def test_purge_deletes_requests_files_mail_and_agendas_past_their_time(services)
     assert len(handled) == 2 and all(h.request_id is None for h in handled)
     assert "retention.purged" in events
     # The same email again is still recognised: no new request, no acknowledgement.
-    again = process(raw, "INBOX", 7, 1, services)
+    again = process(raw, "INBOX", 7, 1, services, received=SENT)
     assert again.outcome == "seen" and count(services, Request) == 0
 
 
 def test_no_pupil_data_left_in_the_database_after_a_purge(services, engine):
-    process(fiche_mail(URGENT).as_bytes(), "INBOX", 1, 1, services)
+    process(fiche_mail(URGENT).as_bytes(), "INBOX", 1, 1, services, received=SENT)
     purge(services.engine, services.settings, date(2027, 9, 1))
     with engine.connect() as connection:
         for table in ("request", "stored_file", "outbox", "processed_message", "audit_event"):
@@ -104,10 +104,10 @@ def test_no_pupil_data_left_in_the_database_after_a_purge(services, engine):
 
 
 def test_the_worker_purges_once_a_day(services):
-    process(fiche_mail().as_bytes(), "INBOX", 1, 1, services)
+    process(fiche_mail().as_bytes(), "INBOX", 1, 1, services, received=SENT)
     assert purge_daily(services.engine, services.settings, date(2027, 9, 1)).references == \
         ["PR-2026-0001"]
-    process(fiche_mail({**FICHE, "eleve_nom": "MOREL"}).as_bytes(), "INBOX", 1, 2, services)
+    process(fiche_mail({**FICHE, "eleve_nom": "MOREL"}).as_bytes(), "INBOX", 1, 2, services, received=SENT)
     assert purge_daily(services.engine, services.settings, date(2027, 9, 1)) is None
     assert purge_daily(services.engine, services.settings, date(2027, 9, 2)).references == \
         ["PR-2026-0002"]
@@ -127,8 +127,9 @@ def test_saisine_purge_dry_run_then_purge(tmp_path, sandbox):
     services = Services(settings, engine, sandbox)
     old = fiche_mail()
     old.replace_header("Date", "Mon, 06 Oct 2025 09:30:00 +0200")
-    process(old.as_bytes(), "INBOX", 1, 1, services)
-    process(fiche_mail({**FICHE, "eleve_nom": "MOREL"}).as_bytes(), "INBOX", 1, 2, services)
+    process(old.as_bytes(), "INBOX", 1, 1, services,
+            received=datetime(2025, 10, 6, 7, 30, tzinfo=UTC))
+    process(fiche_mail({**FICHE, "eleve_nom": "MOREL"}).as_bytes(), "INBOX", 1, 2, services, received=SENT)
     engine.dispose()
 
     def saisine(*args):

@@ -16,7 +16,7 @@ from notify import sender
 from storage.db import session_scope
 from storage.models import Outbox, utcnow
 from tests.conftest import VOIRON
-from tests.mail import FICHE, URGENT, fiche_mail
+from tests.mail import DOCX, FICHE, URGENT, fiche_mail
 from worker.pipeline import Services, process
 
 
@@ -43,7 +43,8 @@ def test_acknowledgement_and_alert_are_sent_once_with_the_right_headers(
     journey = queue(engine, sandbox, settings, URGENT)
     assert sender.flush(engine, settings) == (2, 0)
     assert sender.flush(engine, settings) == (0, 0)  # nothing sent twice
-    [(ack_to, ack), (alert_to, alert)] = smtp_server.messages
+    # The IEN's alert goes first (it is queued as the request is made), then the answer.
+    [(alert_to, alert), (ack_to, ack)] = smtp_server.messages
     assert ack_to == ["ce.0381234x@ac-grenoble.fr"] and alert_to == ["ien.voiron@ac-grenoble.fr"]
     assert ack["Auto-Submitted"] == "auto-replied" and alert["Auto-Submitted"] == "auto-generated"
     assert ack["Subject"] == f"[{journey.references[0]}] Demande reçue – pôle ressource"
@@ -51,6 +52,7 @@ def test_acknowledgement_and_alert_are_sent_once_with_the_right_headers(
     assert "Référence : PR-2026-0001" in ack.get_body(("plain",)).get_content()
     [fiche] = list(alert.iter_attachments())
     assert fiche.get_filename() == "fiche-PR-2026-0001.docx" and fiche.get_content()[:2] == b"PK"
+    assert fiche.get_content_type() == DOCX  # its real type, not application/octet-stream
     assert all(m.sent_at is not None for m in outbox(engine))
 
 

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,16 +23,21 @@ from config.errors import EmailError, ExtractionError
 from config.settings import Settings
 from ingest.message import Email, read_email
 from notify import mails
+from parsers.model import Extraction
 from parsers.registry import sniff
 from parsers.sandbox import Sandbox
 from storage import repo
 from storage.db import session_scope
-from storage.models import Outcome, Request
+from storage.models import Direction, Outcome, Request
 from worker.routing import (
     Decision,
     Read,
-    machine_reason,
+    Sender,
+    fiche_keys,
+    may_update,
+    quiet_reason,
     reference_in,
+    robot_reason,
     route,
     sender_allowed,
 )
@@ -54,14 +60,18 @@ class Journey:
     mailbox: str
     uidvalidity: int
     uid: int
+    # When the email reached us (the server's INTERNALDATE, else our clock): it dates the
+    # request and picks its meeting. Never the sender's Date: header, which is theirs.
+    received: datetime = field(default_factory=lambda: datetime.now(UTC))
     content_hash: str = ""
     email: Email | None = None
     unreadable: str | None = None
-    machine: str | None = None
-    allowed: bool = False
+    sender: Sender = field(default_factory=Sender)
     reads: list[Read] = field(default_factory=list)
     known_fiches: set[str] = field(default_factory=set)
     replied_reference: str | None = None
+    reply_trusted: bool = False
+    corrects: str | None = None  # the request a new fiche corrects (same school and pupil)
     decision: Decision | None = None
     references: list[str] = field(default_factory=list)
     done: bool = False
@@ -96,13 +106,15 @@ def screen(j: Journey, s: Services) -> None:
     if j.email is None:
         return
     circo = s.settings.circonscription
-    j.machine = machine_reason(j.email, circo.own_addresses + [circo.sender])
-    j.allowed = sender_allowed(j.email, circo.allowed_domains)
+    robot = robot_reason(j.email, circo.own_addresses + [circo.sender])
+    j.sender = Sender(robot=robot, quiet=quiet_reason(j.email, robot),
+                      allowed=sender_allowed(j.email, circo.allowed_domains))
 
 
 def read_attachments(j: Journey, s: Services) -> None:
-    """Extract every attachment that may be a fiche; only for mail we will act on."""
-    if j.email is None or j.machine or not j.allowed:
+    """Extract every attachment that may be a fiche, from any school's address: machine
+    headers decide whether we answer, never whether we read."""
+    if j.email is None or not j.sender.allowed:
         return
     for attachment in j.email.attachments:
         kind = sniff(attachment.data)
@@ -122,18 +134,34 @@ def find_thread(j: Journey, s: Services) -> None:
         return
     with session_scope(s.engine) as session:
         reference = reference_in(j.email) or repo.reference_answered(session, j.email.in_reply_to)
-        if reference and repo.find_request(session, reference):
-            j.replied_reference = reference
-        j.known_fiches = {r.attachment.sha256 for r in j.reads
-                          if repo.find_request_by_fiche(session, r.attachment.sha256)}
+        request = repo.find_request(session, reference) if reference else None
+        if request is not None:
+            j.replied_reference = request.reference
+            j.reply_trusted = may_update(j.email.sender, request.sender,
+                                         request.fields.get("ecole_uai"), s.settings.staff())
+        for read in j.reads:
+            if not read.is_fiche or read.extraction is None:
+                continue
+            if repo.find_request_by_fiche(session, read.attachment.sha256):
+                j.known_fiches.add(read.attachment.sha256)
+                continue
+            # Known by what it says: the same fiche in another file, or a corrected one.
+            same, about = repo.find_request_by_keys(session, *fiche_keys(read.extraction.fields))
+            if same is not None:
+                j.known_fiches.add(read.attachment.sha256)
+            elif about is not None and about.reference != j.replied_reference and may_update(
+                    j.email.sender, about.sender, about.fields.get("ecole_uai"),
+                    s.settings.staff()):
+                j.corrects = about.reference
 
 
 def decide(j: Journey, s: Services) -> None:
     if j.email is None:
         j.decision = Decision(Outcome.QUARANTINE, j.unreadable or "unreadable email")
         return
-    j.decision = route(j.email, machine=j.machine, allowed=j.allowed, reads=j.reads,
-                       known_fiches=j.known_fiches, replied_reference=j.replied_reference)
+    j.decision = route(j.email, sender=j.sender, reads=j.reads, known_fiches=j.known_fiches,
+                       replied_reference=j.replied_reference, reply_trusted=j.reply_trusted,
+                       ask_for_fiche=s.settings.ask_for_fiche, corrects=j.corrects)
 
 
 def store(j: Journey, s: Services) -> None:
@@ -141,20 +169,25 @@ def store(j: Journey, s: Services) -> None:
     decision = j.decision
     assert decision is not None
     with session_scope(s.engine) as session:
-        first_request: Request | None = None
+        requests: list[Request] = []
         if decision.outcome == Outcome.NEW:
-            for read in decision.fiches:
-                request = _new_request(session, j, s, read, decision)
-                first_request = first_request or request
+            requests = [_new_request(session, j, s, read, decision) for read in decision.fiches]
         elif decision.outcome == Outcome.ATTACHED:
-            first_request = _attach(session, j, s, decision)
-        elif decision.outcome == Outcome.NO_FICHE:
-            _ask_for_fiche(session, j, s)
-        repo.record_processed(
+            requests = [_attach(session, j, s, decision)]
+        first_request = requests[0] if requests else None
+        record = repo.record_processed(
             session, mailbox=j.mailbox, uidvalidity=j.uidvalidity, uid=j.uid,
             content_hash=j.content_hash, message_id=j.email.message_id if j.email else None,
             outcome=decision.outcome, reason=decision.reason[:500],
             request_id=first_request.id if first_request else None)
+        for request in requests:
+            _converse(session, j, request, decision, record.id)
+        if decision.outcome == Outcome.NEW:
+            _acknowledge(session, j, s, decision, requests)
+        elif decision.outcome == Outcome.ATTACHED and first_request is not None:
+            _tell_followers(session, j, s, first_request)
+        elif decision.outcome == Outcome.NO_FICHE and decision.answer:
+            _ask_for_fiche(session, j, s)
         repo.audit(session, f"email.{decision.outcome.value}",
                    first_request.reference if first_request else None, decision.reason[:200])
     j.outcome = decision.outcome
@@ -165,9 +198,12 @@ PIPELINE: list[Callable[[Journey, Services], None]] = [
 ]
 
 
-def process(raw: bytes, mailbox: str, uidvalidity: int, uid: int, services: Services) -> Journey:
+def process(raw: bytes, mailbox: str, uidvalidity: int, uid: int, services: Services,
+            received: datetime | None = None) -> Journey:
     """Run one email through the pipeline; returns the journey (outcome, references)."""
     journey = Journey(raw, mailbox, uidvalidity, uid)
+    if received is not None:
+        journey.received = received
     for step in PIPELINE:
         step(journey, services)
         if journey.done:
@@ -181,23 +217,27 @@ def _new_request(session: Session, j: Journey, s: Services, read: Read,
                  decision: Decision) -> Request:
     extraction = read.extraction
     assert extraction is not None and j.email is not None
-    year = (j.email.date or datetime.now(UTC)).year
     fields = extraction.fields
+    keys = fiche_keys(fields)
     urgent = bool(fields.get("urgence")) or decision.urgent_subject
-    received = (j.email.date or datetime.now(UTC)).date()
-    meeting, late = meeting_for(s.settings.meetings, received, s.settings.meeting_deadline_days)
+    # The circonscription's day, not UTC's: a fiche at 0:30 on the day after the deadline
+    # is late.
+    local = j.received.astimezone(ZoneInfo(s.settings.agenda.timezone))
+    meeting, late = meeting_for(s.settings.meetings, local.date(),
+                                s.settings.meeting_deadline_days)
     request = repo.add_request(session, Request(
-        reference=repo.next_reference(session, year), sender=j.email.sender,
+        reference=repo.next_reference(session, local.year), sender=j.email.sender,
+        created_at=j.received,
         school_name=fields.get("ecole_nom"), school_commune=fields.get("ecole_commune"),
         fiche_hash=read.attachment.sha256, method=extraction.method, fields=fields,
         missing=extraction.missing, warnings=extraction.warnings,
-        needs_review=extraction.needs_review, urgent=urgent,
+        needs_review=extraction.needs_review, urgent=urgent, scanned=extraction.scanned,
+        identity_key=keys[0], content_key=keys[1],
         source_message_id=j.email.message_id, meeting_date=meeting.date if meeting else None,
         late=late))
     _keep_files(session, s, request, [read.attachment] + decision.others)
-    _acknowledge(session, j, s, request)
     if urgent:
-        _alert(session, j, s, request, read, decision.urgent_subject)
+        _alert(session, j, s, request, read.attachment.sha256, decision.urgent_subject)
     repo.audit(session, "request.created", request.reference,
                f"method={extraction.method} urgent={urgent} review={extraction.needs_review}")
     j.references.append(request.reference)
@@ -209,15 +249,56 @@ def _attach(session: Session, j: Journey, s: Services, decision: Decision) -> Re
     assert request is not None
     files = [r.attachment for r in decision.fiches] + decision.others
     _keep_files(session, s, request, files)
-    if decision.fiches and decision.fiches[0].extraction:
-        # A corrected fiche replaces what was read from the first one.
-        extraction = decision.fiches[0].extraction
-        request.fields, request.missing = extraction.fields, extraction.missing
-        request.warnings, request.needs_review = extraction.warnings, extraction.needs_review
-        session.add(request)
+    corrected = next((r for r in decision.fiches if r.extraction is not None), None)
+    if corrected is not None and corrected.extraction is not None:
+        _correct(session, j, s, request, corrected.extraction, corrected.attachment.sha256)
     repo.audit(session, "request.completed", request.reference, f"{len(files)} file(s) added")
     j.references.append(request.reference)
     return request
+
+
+def _correct(session: Session, j: Journey, s: Services, request: Request,
+             extraction: Extraction, fiche_sha256: str) -> None:
+    """A corrected fiche replaces what was read from the first one, and everything derived
+    from it: school, commune, urgency (an urgency that appears alerts the IEN now), the
+    review flag. The audit names the fields that changed, never their values."""
+    fields = extraction.fields
+    changed = sorted(key for key in set(fields) | set(request.fields)
+                     if fields.get(key) != request.fields.get(key))
+    was_urgent = request.urgent
+    request.fields, request.missing = fields, extraction.missing
+    request.warnings, request.needs_review = extraction.warnings, extraction.needs_review
+    request.school_name, request.school_commune = fields.get("ecole_nom"), fields.get(
+        "ecole_commune")
+    request.scanned = extraction.scanned
+    request.identity_key, request.content_key = fiche_keys(fields)
+    request.urgent = was_urgent or bool(fields.get("urgence"))
+    session.add(request)
+    repo.audit(session, "request.corrected", request.reference,
+               f"fields changed: {', '.join(changed) or 'none'}"[:500])
+    if request.urgent and not was_urgent:
+        _alert(session, j, s, request, fiche_sha256, False)
+
+
+def _converse(session: Session, j: Journey, request: Request, decision: Decision,
+              processed_id: int | None) -> None:
+    """The email joins the request's conversation, its text and files with it."""
+    assert j.email is not None
+    files = [r.attachment.sha256 for r in decision.fiches] + [a.sha256 for a in decision.others]
+    repo.add_message(session, request, Direction.IN, j.email.sender, j.email.subject,
+                     j.email.body, files, processed_id=processed_id, at=j.received)
+
+
+def _tell_followers(session: Session, j: Journey, s: Services, request: Request) -> None:
+    """The school wrote about its request: whoever follows it up is told (the pôle members
+    of its referent's role, else the IEN's alert addresses), with no pupil data."""
+    referent = (request.referent or "").casefold()
+    followers = [m.email for m in s.settings.pole
+                 if referent and referent in (m.role.casefold(), m.name.casefold())]
+    to = followers or list(s.settings.circonscription.alert_to)
+    if to:
+        repo.enqueue(session, mails.school_message(request, to, j.content_hash,
+                                                   s.settings.circonscription))
 
 
 def _keep_files(session: Session, s: Services, request: Request, files: list) -> None:
@@ -226,11 +307,18 @@ def _keep_files(session: Session, s: Services, request: Request, files: list) ->
                         attachment.name)
 
 
-def _acknowledge(session: Session, j: Journey, s: Services, request: Request) -> None:
+def _acknowledge(session: Session, j: Journey, s: Services, decision: Decision,
+                 requests: list[Request]) -> None:
+    """One answer per email, however many fiches it brought; none to an email that must
+    not be answered (a robot, a list, a header asking for silence)."""
     assert j.email is not None
-    if _flooding(session, j, s, request.reference):
+    if not decision.answer:
+        repo.audit(session, "reply.withheld", requests[0].reference,
+                   "the email asks for no automatic answer")
         return
-    repo.enqueue(session, mails.acknowledgement(request, j.email.sender, j.email.message_id,
+    if _flooding(session, j, s, requests[0].reference):
+        return
+    repo.enqueue(session, mails.acknowledgement(requests, j.email.sender, j.email.message_id,
                                                 s.settings.circonscription))
 
 
@@ -245,13 +333,15 @@ def _flooding(session: Session, j: Journey, s: Services, reference: str | None) 
     return True
 
 
-def _alert(session: Session, j: Journey, s: Services, request: Request, read: Read,
+def _alert(session: Session, j: Journey, s: Services, request: Request, fiche_sha256: str,
            subject_urgent: bool) -> None:
     circo = s.settings.circonscription
     if not circo.alert_to:
         repo.audit(session, "alert.no_recipient", request.reference, "no alert_to configured")
         return
-    repo.enqueue(session, mails.alert(request, read.attachment.sha256, subject_urgent, circo))
+    assert j.email is not None
+    repo.enqueue(session, mails.alert(request, fiche_sha256, subject_urgent, j.email.sender,
+                                      circo))
 
 
 def _ask_for_fiche(session: Session, j: Journey, s: Services) -> None:

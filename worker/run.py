@@ -9,6 +9,7 @@ import logging
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from config.errors import SaisineError, StorageError
@@ -57,8 +58,8 @@ def run_once(services: Services, mailbox: Mailbox, progress: Progress | None = N
     progress.start(len(waiting))
     moves: list[tuple[int, str]] = []  # committed, not yet moved
     try:
-        for uid, raw in mailbox.fetch(waiting):
-            seen = _handle(services, mailbox, uid, raw)
+        for uid, raw, arrived in mailbox.fetch(waiting):
+            seen = _handle(services, mailbox, uid, raw, arrived)
             result.outcomes[seen.outcome] += 1
             result.references.extend(seen.references)
             result.emails.append(seen)
@@ -80,11 +81,12 @@ def run_once(services: Services, mailbox: Mailbox, progress: Progress | None = N
     return result
 
 
-def _handle(services: Services, mailbox: Mailbox, uid: int, raw: bytes) -> Seen:
+def _handle(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
+            arrived: datetime | None) -> Seen:
     """One email through the pipeline, committed; a bug in it quarantines that email."""
     try:
         journey = process(raw, services.settings.folders.inbox, mailbox.uidvalidity, uid,
-                          services)
+                          services, received=arrived)
     except StorageError:
         raise  # without the database nothing can be recorded: stop, retry the pass later
     except Exception as err:  # a bug on one email must not stop the others

@@ -15,7 +15,7 @@ from config.errors import SaisineError
 from config.settings import Settings
 from storage import repo
 from storage.db import session_scope
-from storage.models import Outcome
+from storage.models import Direction, Outcome
 from worker.cli.app import app, engine_of, fail, reported
 from worker.cli.tables import requests_table
 
@@ -49,6 +49,7 @@ def show(ctx: typer.Context, reference: str) -> None:
         if request is None:
             raise SaisineError(f"show: no request {reference}")
         files = repo.files_of(session, request)
+        exchanges = repo.conversation(session, request)
     console = Console()
     console.print(f"[bold]{request.reference}[/bold]  reçue le {request.created_at:%d/%m/%Y %H:%M}"
                   f"  de {request.sender}  ({request.method})")
@@ -63,6 +64,18 @@ def show(ctx: typer.Context, reference: str) -> None:
     for f in files:
         console.print(f"fichier : {f.name} ({f.size} octets) "
                       f"{repo.file_path(settings.storage.data_dir, f.sha256)}")
+    names = {f.sha256: f.name for f in files}
+    if exchanges:
+        console.print("[bold]échanges[/bold]")
+    for message, mail in exchanges:
+        arrow = "reçu de" if message.direction == Direction.IN else "envoyé à"
+        body = mail.body_text if mail is not None else message.body
+        attached = ", ".join(names.get(sha, "?") for sha in message.files)
+        console.print(f"{message.at:%d/%m/%Y %H:%M}  {arrow} {message.correspondent} : "
+                      f"{message.subject}{f'  [pièces : {attached}]' if attached else ''}",
+                      highlight=False, markup=False)
+        for line in body.strip().splitlines()[:12]:
+            console.print(f"    {line}", highlight=False, markup=False)
 
 
 @app.command()
