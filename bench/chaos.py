@@ -125,8 +125,8 @@ def main() -> None:
             config.write_text(config.read_text() + f"""
 [[meetings]]
 date = {(date.today() + timedelta(days=10)).isoformat()}
-deadline = {(date.today() - timedelta(days=1)).isoformat()}
-{pole}""")
+deadline = {(date.today() - timedelta(days=7)).isoformat()}
+{pole}""")  # a week ago: its agenda is due whatever weekend came after it
             run(args, rng, dovecot, sink, url, config)
     finally:
         dovecot.stop()

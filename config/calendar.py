@@ -43,6 +43,13 @@ def meeting_for(meetings: list[Meeting], received: date,
     return None, bool(coming)
 
 
+def find_member(members: list[Member], who: str | None) -> Member | None:
+    """The pôle member named by `who`: their name, role or address (case aside)."""
+    wanted = (who or "").strip().casefold()
+    return next((m for m in members if wanted and wanted in (
+        m.name.casefold(), m.role.casefold(), m.email.casefold())), None)
+
+
 def recipients(meeting: Meeting, members: list[Member]) -> list[Member]:
     wanted = {r.casefold() for r in meeting.roles}
     return [m for m in members if not wanted or m.role.casefold() in wanted]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from config.calendar import Member
 from config.settings import Circonscription
 from notify import compose
 from parsers.fields import FIELD_BY_KEY, FIELDS, motif_label
@@ -129,6 +130,16 @@ def agenda(meeting: date, to: str, text: str, html: str, attachments: list[dict[
                   text=text, html=html, attachments=attachments, meeting_date=meeting)
 
 
+def nothing_to_study(meeting: date, deadline: date, to: str, circo: Circonscription) -> Draft:
+    """Instead of an empty agenda: the IEN is told that no request came for the meeting."""
+    text = compose.render("agenda_empty.txt.j2", meeting=meeting, deadline=deadline,
+                          circonscription=circo.name)
+    return _draft(circo, MailKind.AGENDA, (meeting.isoformat(), to), recipients=[to],
+                  subject=f"Pôle ressource – réunion du {compose.date_fr(meeting)} : "
+                          f"aucune demande",
+                  text=text, meeting_date=meeting)
+
+
 def reminder(meeting: date, deadline: date, to: str, circo: Circonscription) -> Draft:
     text = compose.render("reminder.txt.j2", meeting=meeting, deadline=deadline,
                           circonscription=circo.name)
@@ -138,9 +149,12 @@ def reminder(meeting: date, deadline: date, to: str, circo: Circonscription) -> 
                   text=text, meeting_date=meeting)
 
 
-def decision(request: Request, decided_at: str, circo: Circonscription) -> Draft:
-    """The pôle's decision to the school, threaded under our acknowledgement."""
-    text = compose.render("decision.txt.j2", r=request, circonscription=circo.name)
+def decision(request: Request, decided_at: str, follower: Member | None,
+             circo: Circonscription) -> Draft:
+    """The pôle's decision to the school, threaded under our acknowledgement, naming the
+    person who follows it up and how to reach them."""
+    text = compose.render("decision.txt.j2", r=request, follower=follower,
+                          circonscription=circo.name)
     return _draft(circo, MailKind.DECISION, (request.reference, decided_at),
                   recipients=[request.sender],
                   subject=f"[{request.reference}] Suite donnée par le pôle ressource",

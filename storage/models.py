@@ -116,6 +116,10 @@ class Request(SQLModel, table=True):
     decision: str | None = None
     referent: str | None = Field(default=None, max_length=120)
     decided_at: datetime | None = None
+    # Earlier decisions, when the pôle decided again: [{"at", "status", "decision",
+    # "referent"}], oldest first (pupil data: purged with the request).
+    history: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(
+        JSON, nullable=False, server_default="[]"))
 
 
 class Direction(StrEnum):

@@ -277,6 +277,12 @@ def decide(session: Session, reference: str, decision: str | None, referent: str
     request = find_request(session, reference)
     if request is None:
         return None
+    if request.decision or request.status != RequestStatus.RECEIVED:
+        # Deciding again (a closed request reopened, a decision revised): the earlier
+        # decision stays in the request's history.
+        request.history = [*request.history, {
+            "at": (request.decided_at or utcnow()).isoformat(), "status": request.status,
+            "decision": request.decision, "referent": request.referent}]
     if decision:
         request.decision, request.decided_at = decision, utcnow()
         request.status = RequestStatus.DECIDED

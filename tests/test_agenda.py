@@ -88,14 +88,16 @@ def test_the_agenda_goes_out_once_the_morning_after_the_deadline(services, reque
     sender.flush(services.engine, settings)  # the acknowledgements and the alert
     smtp_server.messages.clear()
     assert queue_due(services.engine, settings, at(date(2026, 10, 10), 23)) == []
+    # The deadline is a Saturday: not on Sunday, but on Monday 12 October, 7:00 in
+    # Grenoble (5:00 UTC), the next working morning.
+    assert queue_due(services.engine, settings, at(date(2026, 10, 11), 12)) == []
     assert agenda_mail(services) == []
-    # 11 October, 7:00 in Grenoble is 5:00 UTC.
-    assert queue_due(services.engine, settings, at(date(2026, 10, 11), 5)) == \
+    assert queue_due(services.engine, settings, at(date(2026, 10, 12), 5)) == \
         ["agenda 2026-10-16"]
-    assert queue_due(services.engine, settings, at(date(2026, 10, 11), 6)) == []
+    assert queue_due(services.engine, settings, at(date(2026, 10, 12), 6)) == []
     # A restart: a new engine on the same database queues nothing more.
     again = make_engine(services.engine.url.render_as_string(hide_password=False))
-    assert queue_due(again, settings, at(date(2026, 10, 12))) == []
+    assert queue_due(again, settings, at(date(2026, 10, 13))) == []
     again.dispose()
     mails = agenda_mail(services)
     assert sorted(m.recipients[0] for m in mails) == ["ien.voiron@ac-grenoble.fr",
@@ -149,7 +151,8 @@ def test_the_agenda_goes_out_once_the_morning_after_the_deadline(services, reque
 def test_open_requests_carry_over_and_decided_ones_do_not(services, requests):
     with session_scope(services.engine) as s:
         repo.decide(s, requests["harassment"], "Suivi par la psychologue.", "psychologue", False)
-    queue_due(services.engine, services.settings, at(date(2026, 12, 13), 12))
+    # December's deadline is Saturday the 12th: its agenda goes on Monday the 14th.
+    queue_due(services.engine, services.settings, at(date(2026, 12, 14), 12))
     [mail, _] = agenda_mail(services)[-2:]
     docx = repo.file_path(services.settings.storage.data_dir,
                           mail.attachments[0]["sha256"]).read_bytes()
@@ -179,6 +182,28 @@ def test_the_call_for_requests_goes_to_schools_before_the_deadline(services):
     assert sorted(m.recipients[0] for m in mails) == ["ce.0381234x@ac-grenoble.fr",
                                                       "ce.0385555z@ac-grenoble.fr"]
     assert "au plus tard le samedi 10 octobre 2026" in mails[0].body_text
+
+
+def test_a_meeting_with_nothing_to_study_gets_no_agenda_but_a_word_to_the_ien(services):
+    """No request at all: the pôle is not sent an empty agenda; the IEN is told, once."""
+    assert queue_due(services.engine, services.settings, at(date(2026, 10, 12), 5)) == \
+        ["agenda 2026-10-16"]
+    assert queue_due(services.engine, services.settings, at(date(2026, 10, 13), 5)) == []
+    [told] = agenda_mail(services)
+    assert told.recipients == ["ien.voiron@ac-grenoble.fr"] and told.attachments == []
+    assert "aucune demande" in told.subject and "Aucune demande" in told.body_text
+
+
+def test_the_agenda_waits_for_a_working_morning(services):
+    from worker.meetings import agenda_time
+
+    settings = services.settings
+    friday = Meeting(date=date(2026, 11, 17), deadline=date(2026, 11, 13))
+    before_holiday = Meeting(date=date(2026, 11, 17), deadline=date(2026, 11, 10))
+    weekday = Meeting(date=date(2026, 12, 18), deadline=date(2026, 12, 8))
+    assert agenda_time(friday, settings).date() == date(2026, 11, 16)  # Monday
+    assert agenda_time(before_holiday, settings).date() == date(2026, 11, 12)  # not the 11th
+    assert agenda_time(weekday, settings).date() == date(2026, 12, 9)
 
 
 def test_a_meeting_already_past_sends_nothing(services, requests):

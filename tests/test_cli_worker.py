@@ -165,6 +165,11 @@ deadline = 2026-10-10
 name = "Mme Inspectrice"
 role = "IEN"
 email = "ien.voiron@ac-grenoble.fr"
+
+[[pole]]
+name = "M. Lenoir"
+role = "psychologue"
+email = "psy.voiron@ac-grenoble.fr"
 """
 
 
@@ -190,7 +195,34 @@ def test_after_the_meeting_decide_and_tell_the_school(tmp_path, dovecot, smtp_se
     text = decision.get_body(("plain",)).get_content()
     assert "Suite donnée : Observation en classe par la psychologue scolaire." in text
     assert "vendredi 16 octobre 2026" in text and "Cette demande est close" in text
+    # The person, not a role code: from the pôle list.
+    assert ("Votre interlocuteur pour cette demande : M. Lenoir (psychologue), "
+            "psy.voiron@ac-grenoble.fr.") in text
     assert saisine(config, "decide", "PR-2026-0999", "--close").returncode == 2
+    # Asked again: says honestly that nothing was sent.
+    again = saisine(config, "notify-decision", "PR-2026-0001")
+    assert again.returncode == 0 and "nothing sent" in again.stdout
+    assert len(smtp_server.messages) == 2
+    # Decided again on the closed request: the earlier decision stays in its history.
+    unknown = saisine(config, "decide", "PR-2026-0001", "--referent", "orthophoniste")
+    assert unknown.returncode == 2 and "no pôle member 'orthophoniste'" in unknown.stderr
+    assert saisine(config, "decide", "PR-2026-0001", "--suite", "Équipe éducative.").returncode \
+        == 0
+    shown = saisine(config, "show", "PR-2026-0001").stdout
+    assert "décision antérieure" in shown and "Observation en classe" in shown
+
+
+def test_a_decision_is_not_sent_before_its_meeting(tmp_path, dovecot, smtp_server):
+    config = config_for(tmp_path, dovecot, smtp_server)
+    config.write_text(config.read_text() + MEETINGS.replace("2026-10-16", "2099-02-12")
+                      .replace("deadline = 2026-10-10", "deadline = 2099-02-06"))
+    dovecot.deliver(fiche_mail().as_bytes())
+    saisine(config, "run", "--once")
+    smtp_server.messages.clear()
+    assert saisine(config, "decide", "PR-2026-0001", "--suite", "Observation.").returncode == 0
+    early = saisine(config, "notify-decision", "PR-2026-0001")
+    assert early.returncode == 2 and "meeting of 2099-02-12" in early.stderr
+    assert smtp_server.messages == []
 
 
 def test_agenda_preview_and_send_on_demand(tmp_path, dovecot, smtp_server):
@@ -210,8 +242,9 @@ def test_agenda_preview_and_send_on_demand(tmp_path, dovecot, smtp_server):
 
     for _ in range(2):  # on demand, as often as asked
         sent = saisine(config, "agenda", "send", "--meeting", "2026-10-16")
-        assert "1 queued, 1 sent" in sent.stdout
-    assert [to for to, _ in smtp_server.messages] == [["ien.voiron@ac-grenoble.fr"]] * 2
+        assert "2 queued, 2 sent" in sent.stdout
+    assert sorted(to for to, _ in smtp_server.messages) == \
+        [["ien.voiron@ac-grenoble.fr"]] * 2 + [["psy.voiron@ac-grenoble.fr"]] * 2
     missing = saisine(config, "agenda", "send", "--meeting", "2026-11-20")
     assert missing.returncode == 2 and "no meeting on 2026-11-20" in missing.stderr
 

@@ -24,7 +24,8 @@ from worker.pipeline import Services, process
 from worker.retention import expires, purge, purge_daily
 
 OCTOBER = Meeting(date=date(2026, 10, 16), deadline=date(2026, 10, 10))
-OCTOBER_MORNING_AFTER = datetime(2026, 10, 11, 6, tzinfo=UTC)  # its agenda goes out
+# Its deadline is Saturday the 10th: the agenda goes out on Monday morning.
+OCTOBER_MORNING_AFTER = datetime(2026, 10, 12, 6, tzinfo=UTC)
 
 
 @pytest.fixture

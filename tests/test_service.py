@@ -122,7 +122,7 @@ def test_the_running_worker_sends_a_due_agenda_once_across_restarts(
     config.write_text(config.read_text() + f"""
 [[meetings]]
 date = {meeting.isoformat()}
-deadline = {(date.today() - timedelta(days=2)).isoformat()}
+deadline = {(date.today() - timedelta(days=7)).isoformat()}
 
 [[pole]]
 name = "Mme Inspectrice"

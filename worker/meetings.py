@@ -15,10 +15,11 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.calendar import Meeting, recipients
+from config.calendar import Meeting, find_member, recipients
 from config.errors import ConfigError, SaisineError
 from config.settings import Settings
 from notify import agenda as documents
@@ -41,8 +42,14 @@ def deadline_of(meeting: Meeting, settings: Settings) -> date:
 
 
 def agenda_time(meeting: Meeting, settings: Settings) -> datetime:
-    """The morning after the deadline: every fiche received on the deadline day counts."""
-    return _at(deadline_of(meeting, settings) + timedelta(days=1), settings)
+    """The working morning after the deadline (every fiche received on the deadline day
+    counts): a deadline on a Friday or a weekend sends it on Monday, not to an empty
+    office, nor on a public holiday."""
+    day = deadline_of(meeting, settings) + timedelta(days=1)
+    closed = holidays.country_holidays("FR", years=range(day.year, day.year + 2))
+    while day.weekday() >= 5 or day in closed:
+        day += timedelta(days=1)
+    return _at(day, settings)
 
 
 def reminder_time(meeting: Meeting, settings: Settings) -> datetime | None:
@@ -95,6 +102,12 @@ def queue_agenda(session: Session, settings: Settings, meeting: Meeting,
     the keys of a resend on demand. Returns how many mails were queued."""
     circo = settings.circonscription
     agenda = build_agenda(session, settings, meeting)
+    if agenda.count == 0 and again is None:
+        # Nothing to study: no empty agenda to every member, a word to the IEN instead.
+        ien = [m.email for m in recipients(meeting, settings.pole) if m.role.casefold() == "ien"]
+        drafts = [mails.nothing_to_study(meeting.date, deadline_of(meeting, settings), address,
+                                         circo) for address in ien or circo.alert_to]
+        return sum(repo.enqueue(session, draft) is not None for draft in drafts)
     data_dir = settings.storage.data_dir
     name = agenda_file_stem(meeting)
     attachments = [
@@ -136,18 +149,26 @@ def choose(settings: Settings, wanted: date | None, today: date | None = None) -
     return coming[0]
 
 
-def queue_decision(session: Session, settings: Settings, reference: str) -> str:
-    """Queue the pôle's decision to the school, threaded under our acknowledgement."""
+def queue_decision(session: Session, settings: Settings, reference: str,
+                   today: date | None = None) -> tuple[str, bool]:
+    """Queue the pôle's decision to the school, threaded under our acknowledgement; says
+    to whom, and whether it was queued now (False: it had been already)."""
+    today = today or datetime.now(ZoneInfo(settings.agenda.timezone)).date()
     request = repo.find_request(session, reference)
     if request is None:
         raise SaisineError(f"notify-decision: no request {reference}")
     if not request.decision:
         raise SaisineError(f"notify-decision: {reference} has no decision yet "
                            f"(saisine decide {reference} --suite ...)")
+    if request.meeting_date is not None and request.meeting_date > today:
+        raise SaisineError(f"notify-decision: {reference} is studied at the meeting of "
+                           f"{request.meeting_date}; its decision goes to the school after it")
     if request.decided_at is None:  # a decision always has its time; older rows may not
         request.decided_at = utcnow()
-    draft = mails.decision(request, request.decided_at.isoformat(), settings.circonscription)
-    queued = repo.enqueue(session, draft)
+    follower = find_member(settings.pole, request.referent)
+    draft = mails.decision(request, request.decided_at.isoformat(), follower,
+                           settings.circonscription)
+    queued = repo.enqueue(session, draft) is not None
     repo.audit(session, "decision.notified" if queued else "decision.already_queued",
                request.reference)
-    return request.sender
+    return request.sender, queued

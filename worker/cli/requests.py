@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config.calendar import find_member
 from config.errors import SaisineError
 from config.settings import Settings
 from storage import repo
@@ -64,6 +65,10 @@ def show(ctx: typer.Context, reference: str) -> None:
     for f in files:
         console.print(f"fichier : {f.name} ({f.size} octets) "
                       f"{repo.file_path(settings.storage.data_dir, f.sha256)}")
+    for earlier in request.history:
+        follow = f" — suivi : {earlier['referent']}" if earlier.get("referent") else ""
+        console.print(f"décision antérieure ({earlier['at'][:10]}, {earlier['status']}) : "
+                      f"{earlier.get('decision') or '-'}{follow}", highlight=False, markup=False)
     names = {f.sha256: f.name for f in files}
     if exchanges:
         console.print("[bold]échanges[/bold]")
@@ -108,13 +113,20 @@ def decide(
     ctx: typer.Context,
     reference: str,
     suite: Annotated[Optional[str], typer.Option(help="What the pôle decided.")] = None,
-    referent: Annotated[Optional[str], typer.Option(help="Who follows it up (a role).")] = None,
+    referent: Annotated[Optional[str], typer.Option(
+        help="Who follows it up: a pôle member's name, role or address.")] = None,
     close: Annotated[bool, typer.Option("--close", help="Close the request.")] = False,
 ) -> None:
     """Record the pôle's decision on a request ("suite donnée"), or close it."""
     settings: Settings = ctx.obj
     if not (suite or referent or close):
         raise fail("decide: give --suite, --referent or --close")
+    if referent and settings.pole:
+        member = find_member(settings.pole, referent)
+        if member is None:
+            known = "; ".join(f"{m.name} ({m.role})" for m in settings.pole)
+            raise fail(f"decide: no pôle member {referent!r} (the members: {known})")
+        referent = member.name
     with reported(), session_scope(engine_of(settings)) as session:
         request = repo.decide(session, reference.strip().upper(), suite, referent, close)
         if request is None:
@@ -134,10 +146,17 @@ def notify_decision(ctx: typer.Context, reference: str) -> None:
     with reported():
         engine = engine_of(settings)
         with session_scope(engine) as session:
-            to = queue_decision(session, settings, reference.strip().upper())
+            to, queued = queue_decision(session, settings, reference.strip().upper())
         sent, failed = sender.flush(engine, settings)
-    print(f"decision for {reference.upper()} queued to {to}; mail sent: {sent}, "
-          f"to retry: {failed}")
+    if not queued:
+        print(f"{reference.upper()}: this decision was already sent to {to}; nothing sent "
+              f"(decide again to send a new one)")
+    elif failed and not sent:
+        print(f"{reference.upper()}: decision queued to {to} but NOT sent yet (the mail "
+              f"server did not take it); the worker will retry")
+    else:
+        print(f"decision for {reference.upper()} sent to {to}; mail sent: {sent}, "
+              f"to retry: {failed}")
 
 
 @app.command()

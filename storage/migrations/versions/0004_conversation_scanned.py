@@ -1,5 +1,5 @@
 """the conversation of each request (message); whether its fiche is a scan; what was
-read, as keys (a fiche sent again in another format is known)
+read, as keys (a fiche sent again in another format is known); earlier decisions
 
 Revision ID: 0004
 Revises: 0003
@@ -40,6 +40,8 @@ def upgrade() -> None:
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('scanned', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+        batch_op.add_column(sa.Column('history', sa.JSON(), server_default='[]',
+                                      nullable=False))
         batch_op.add_column(sa.Column('identity_key', sqlmodel.sql.sqltypes.AutoString(
             length=64), nullable=True))
         batch_op.add_column(sa.Column('content_key', sqlmodel.sql.sqltypes.AutoString(
@@ -56,6 +58,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_request_identity_key'))
         batch_op.drop_column('content_key')
         batch_op.drop_column('identity_key')
+        batch_op.drop_column('history')
         batch_op.drop_column('scanned')
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_request_id'))
