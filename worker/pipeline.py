@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.calendar import meeting_for
+from config.calendar import find_member, meeting_for
 from config.errors import EmailError, ExtractionError
 from config.settings import Settings
 from ingest.message import Email, read_email
@@ -290,12 +290,15 @@ def _converse(session: Session, j: Journey, request: Request, decision: Decision
 
 
 def _tell_followers(session: Session, j: Journey, s: Services, request: Request) -> None:
-    """The school wrote about its request: whoever follows it up is told (the pôle members
-    of its referent's role, else the IEN's alert addresses), with no pupil data."""
-    referent = (request.referent or "").casefold()
-    followers = [m.email for m in s.settings.pole
-                 if referent and referent in (m.role.casefold(), m.name.casefold())]
-    to = followers or list(s.settings.circonscription.alert_to)
+    """The school wrote about its request: whoever follows it up is told (its referent in
+    the pôle, else the IEN's alert addresses), with no pupil data. Not when the
+    circonscription itself wrote."""
+    assert j.email is not None
+    staff = {address.lower() for address in s.settings.staff()}
+    if j.email.sender in staff:
+        return
+    follower = find_member(s.settings.pole, request.referent)
+    to = [follower.email] if follower else list(s.settings.circonscription.alert_to)
     if to:
         repo.enqueue(session, mails.school_message(request, to, j.content_hash,
                                                    s.settings.circonscription))
