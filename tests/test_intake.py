@@ -184,6 +184,10 @@ def test_only_its_school_or_the_circonscription_may_add_to_a_request(
     dovecot.deliver(message(sender="ien.voiron@ac-grenoble.fr", subject="PR-2026-0001",
                             body="Vu, à voir en réunion.").as_bytes())
     assert run(settings, engine, sandbox).outcomes == {"attached": 2}
+    # The school's message is told to whoever follows the request; the IEN's own is not.
+    notices = [m for m in to(smtp_server, "ien.voiron@ac-grenoble.fr")
+               if "Nouveau message" in m["Subject"]]
+    assert len(notices) == 1
 
 
 # --- never make a request out of something that is not a fiche ----------------------------
