@@ -24,7 +24,7 @@ CORPUS = Path(__file__).parent / "fixtures" / "flanker"
 MESSAGES = sorted(CORPUS.rglob("*.eml"))
 # Which of them are a machine's mail (bounces, reports, receipts): never answered, even
 # from a school's domain.
-MACHINES = {"gmail-invalid-address.eml", "gmail-no-dns.eml", "no-mx.eml", "zed.eml", "yahoo.eml", "aol.eml",
+MACHINES = {"delayed.eml", "gmail-invalid-address.eml", "gmail-no-dns.eml", "no-mx.eml", "zed.eml", "yahoo.eml", "aol.eml",
             "disposition-notification.eml"}
 _FROM = re.compile(rb"^From:[^\n]*\n", re.IGNORECASE | re.MULTILINE)
 
