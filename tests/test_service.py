@@ -37,6 +37,19 @@ def worker_process(config: Path, log: Path) -> Iterator[subprocess.Popen]:
             worker.wait()
 
 
+def agenda_recorded_sent(data: Path) -> bool:
+    import sqlite3
+
+    try:
+        # Read-only: never create the database before the worker does.
+        with contextlib.closing(sqlite3.connect(f"file:{data / 'saisine.db'}?mode=ro",
+                                                uri=True)) as db:
+            return db.execute("SELECT count(*) FROM outbox WHERE kind = 'agenda' "
+                              "AND sent_at IS NOT NULL").fetchone()[0] == 1
+    except sqlite3.Error:  # not created yet, or busy: ask again
+        return False
+
+
 def received(sink, subject_start: str) -> list:
     """The mail the SMTP server got whose subject starts so."""
     return [m for _, m in sink.messages if str(m["Subject"]).startswith(subject_start)]
@@ -142,7 +155,10 @@ email = "ien.voiron@ac-grenoble.fr"
                                     Auto_Submitted="auto-replied").as_bytes())
         with worker_process(config, log) as worker:
             if run == 0:
-                wait_until(lambda: len(agendas()) == 1, 30)
+                # Until the worker has recorded it as sent: stopped between the SMTP
+                # server's answer and that record, it would rightly send it again.
+                wait_until(lambda: agenda_recorded_sent(data), 30)
+                assert len(agendas()) == 1
             else:
                 wait_until(lambda log=log: logged(log, "pass: machine: 1"), 30)
             worker.send_signal(signal.SIGTERM)
