@@ -159,11 +159,13 @@ class Settings(BaseSettings):
         # TOML is read only when `load_settings` names a file (model_config["toml_file"]).
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
-    def staff(self) -> list[str]:
-        """The circonscription's own addresses and people: they may add to any request."""
+    def is_staff(self, address: str) -> bool:
+        """Whether `address` is the circonscription's own or one of its people's (they may
+        add to any request)."""
         circo = self.circonscription
-        return [circo.sender, *circo.own_addresses, *circo.alert_to,
-                *(member.email for member in self.pole)]
+        staff = [circo.sender, *circo.own_addresses, *circo.alert_to,
+                 *(member.email for member in self.pole)]
+        return address.lower() in {a.lower() for a in staff}
 
 
 def load_settings(config_file: Path | None = None) -> Settings:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -46,10 +47,15 @@ def agenda_time(meeting: Meeting, settings: Settings) -> datetime:
     counts): a deadline on a Friday or a weekend sends it on Monday, not to an empty
     office, nor on a public holiday."""
     day = deadline_of(meeting, settings) + timedelta(days=1)
-    closed = holidays.country_holidays("FR", years=range(day.year, day.year + 2))
-    while day.weekday() >= 5 or day in closed:
+    while day.weekday() >= 5 or day in _public_holidays(day.year):
         day += timedelta(days=1)
     return _at(day, settings)
+
+
+@lru_cache(maxsize=8)
+def _public_holidays(year: int) -> holidays.HolidayBase:
+    """France's public holidays of `year`: built once, not at every pass of the worker."""
+    return holidays.country_holidays("FR", years=year)
 
 
 def reminder_time(meeting: Meeting, settings: Settings) -> datetime | None:

@@ -138,7 +138,7 @@ def find_thread(j: Journey, s: Services) -> None:
         if request is not None:
             j.replied_reference = request.reference
             j.reply_trusted = may_update(j.email.sender, request.sender,
-                                         request.fields.get("ecole_uai"), s.settings.staff())
+                                         request.fields.get("ecole_uai"), s.settings)
         for read in j.reads:
             if not read.is_fiche or read.extraction is None:
                 continue
@@ -150,8 +150,7 @@ def find_thread(j: Journey, s: Services) -> None:
             if same is not None:
                 j.known_fiches.add(read.attachment.sha256)
             elif about is not None and about.reference != j.replied_reference and may_update(
-                    j.email.sender, about.sender, about.fields.get("ecole_uai"),
-                    s.settings.staff()):
+                    j.email.sender, about.sender, about.fields.get("ecole_uai"), s.settings):
                 j.corrects = about.reference
 
 
@@ -218,23 +217,19 @@ def _new_request(session: Session, j: Journey, s: Services, read: Read,
     extraction = read.extraction
     assert extraction is not None and j.email is not None
     fields = extraction.fields
-    keys = fiche_keys(fields)
     urgent = bool(fields.get("urgence")) or decision.urgent_subject
     # The circonscription's day, not UTC's: a fiche at 0:30 on the day after the deadline
     # is late.
     local = j.received.astimezone(ZoneInfo(s.settings.agenda.timezone))
     meeting, late = meeting_for(s.settings.meetings, local.date(),
                                 s.settings.meeting_deadline_days)
-    request = repo.add_request(session, Request(
+    request = Request(
         reference=repo.next_reference(session, local.year), sender=j.email.sender,
-        created_at=j.received,
-        school_name=fields.get("ecole_nom"), school_commune=fields.get("ecole_commune"),
-        fiche_hash=read.attachment.sha256, method=extraction.method, fields=fields,
-        missing=extraction.missing, warnings=extraction.warnings,
-        needs_review=extraction.needs_review, urgent=urgent, scanned=extraction.scanned,
-        identity_key=keys[0], content_key=keys[1],
-        source_message_id=j.email.message_id, meeting_date=meeting.date if meeting else None,
-        late=late))
+        created_at=j.received, fiche_hash=read.attachment.sha256, method=extraction.method,
+        urgent=urgent, source_message_id=j.email.message_id,
+        meeting_date=meeting.date if meeting else None, late=late)
+    _read_into(request, extraction)
+    repo.add_request(session, request)
     _keep_files(session, s, request, [read.attachment] + decision.others)
     if urgent:
         _alert(session, j, s, request, read.attachment.sha256, decision.urgent_subject)
@@ -257,6 +252,18 @@ def _attach(session: Session, j: Journey, s: Services, decision: Decision) -> Re
     return request
 
 
+def _read_into(request: Request, extraction: Extraction) -> None:
+    """Everything a request keeps of what was read from its fiche: the fields, what is
+    missing, the review flag, the school's name and commune, the keys that recognise it."""
+    fields = extraction.fields
+    request.fields, request.missing = fields, extraction.missing
+    request.warnings, request.needs_review = extraction.warnings, extraction.needs_review
+    request.school_name, request.school_commune = fields.get("ecole_nom"), fields.get(
+        "ecole_commune")
+    request.scanned = extraction.scanned
+    request.identity_key, request.content_key = fiche_keys(fields)
+
+
 def _correct(session: Session, j: Journey, s: Services, request: Request,
              extraction: Extraction, fiche_sha256: str) -> None:
     """A corrected fiche replaces what was read from the first one, and everything derived
@@ -266,12 +273,7 @@ def _correct(session: Session, j: Journey, s: Services, request: Request,
     changed = sorted(key for key in set(fields) | set(request.fields)
                      if fields.get(key) != request.fields.get(key))
     was_urgent = request.urgent
-    request.fields, request.missing = fields, extraction.missing
-    request.warnings, request.needs_review = extraction.warnings, extraction.needs_review
-    request.school_name, request.school_commune = fields.get("ecole_nom"), fields.get(
-        "ecole_commune")
-    request.scanned = extraction.scanned
-    request.identity_key, request.content_key = fiche_keys(fields)
+    _read_into(request, extraction)
     request.urgent = was_urgent or bool(fields.get("urgence"))
     session.add(request)
     repo.audit(session, "request.corrected", request.reference,
@@ -294,8 +296,7 @@ def _tell_followers(session: Session, j: Journey, s: Services, request: Request)
     the pôle, else the IEN's alert addresses), with no pupil data. Not when the
     circonscription itself wrote."""
     assert j.email is not None
-    staff = {address.lower() for address in s.settings.staff()}
-    if j.email.sender in staff:
+    if s.settings.is_staff(j.email.sender):
         return
     follower = find_member(s.settings.pole, request.referent)
     to = [follower.email] if follower else list(s.settings.circonscription.alert_to)

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.settings import Settings
 from ingest.message import Attachment, Email
 from parsers.fields import FIELDS
 from parsers.model import Extraction
@@ -159,12 +160,12 @@ def reference_in(email: Email) -> str | None:
 
 
 def may_update(sender: str, request_sender: str, request_uai: str | None,
-               staff: list[str]) -> bool:
+               settings: Settings) -> bool:
     """Whether `sender` may add to a request: the school that sent it (the same address,
     or the school's own UAI address, ce.0381234x@...), or the circonscription's staff.
     Anyone else naming its reference in a subject is not trusted with it."""
     sender = sender.lower()
-    if sender == request_sender.lower() or sender in {s.lower() for s in staff}:
+    if sender == request_sender.lower() or settings.is_staff(sender):
         return True
     local, _, domain = sender.partition("@")
     return bool(request_uai) and local == f"ce.{request_uai}".lower() and \
