@@ -28,6 +28,13 @@ MACHINE_HEADERS = ("auto-submitted", "x-auto-response-suppress", "precedence", "
                    "list-unsubscribe", "x-autoreply", "x-autorespond", "x-loop",
                    "x-mailer-daemon", "return-path", "feedback-id", "sender")
 _MSGID = re.compile(r"<[^<>\s]+>")
+# RFC 5322's obsolete "Name : value" (obs-optional, 4.5.3), which real senders still
+# write: Python's parser would take the rest of the header block for the body, From: too.
+_OBS_FIELD = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
+_END_OF_HEADERS = re.compile(rb"\r?\n\r?\n")
+# A signed email's signature is not a document the school sent.
+_SIGNATURES = {"application/pkcs7-signature", "application/x-pkcs7-signature",
+               "application/pgp-signature"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ def safe_name(name: str | None, fallback: str = "piece-jointe") -> str:
 def read_email(raw: bytes) -> Email:
     """Parse one message (RFC 5322 bytes). Raises `EmailError` only when nothing is readable."""
     try:
-        parsed = mailparser.parse_from_bytes(raw)
+        parsed = mailparser.parse_from_bytes(_obsolete_fields_read(raw))
     except Exception as err:  # mail-parser lets any parsing failure through
         raise EmailError(f"email: unreadable message ({type(err).__name__})") from err
     headers = {k.lower(): _header(parsed, k) for k in parsed.headers
@@ -88,6 +95,12 @@ def read_email(raw: bytes) -> Email:
         attachments=tuple(_attachments(parsed)),
         defects=tuple(str(d) for d in (parsed.defects_categories or [])),
     )
+
+
+def _obsolete_fields_read(raw: bytes) -> bytes:
+    end = _END_OF_HEADERS.search(raw)
+    head, rest = (raw[:end.start()], raw[end.start():]) if end else (raw, b"")
+    return _OBS_FIELD.sub(rb"\1:", head) + rest
 
 
 def _header(parsed: mailparser.MailParser, name: str) -> str:
@@ -122,6 +135,8 @@ def _attachments(parsed: mailparser.MailParser) -> list[Attachment]:
         kind = (part.get("mail_content_type") or "").lower()
         if kind == "message/rfc822":
             continue  # mail-parser already lists the forwarded message's own attachments
+        if kind in _SIGNATURES:
+            continue
         data = _payload(part)
         if not data:  # undecodable or empty: nothing to read
             continue
@@ -141,7 +156,8 @@ def _unlisted_parts(parsed: mailparser.MailParser, listed: set[str]) -> list[Att
     one. Every non-text leaf part is taken, by content; the sniffing decides later."""
     found = []
     for part in parsed.message.walk():
-        if part.is_multipart() or part.get_content_maintype() in ("text", "message", "multipart"):
+        if part.is_multipart() or part.get_content_maintype() in ("text", "message", "multipart") \
+                or part.get_content_type() in _SIGNATURES:
             continue
         try:
             data = part.get_payload(decode=True)

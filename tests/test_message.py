@@ -140,3 +140,18 @@ def test_any_damaged_email_is_read_or_refused_cleanly(raw):
     assert "\n" not in email.subject
     assert all(a.data for a in email.attachments)
     assert all("/" not in a.name and "\x00" not in a.name for a in email.attachments)
+
+
+def test_obsolete_space_before_the_colon_keeps_the_headers_after_it():
+    # RFC 5322 4.5.3 (obs-optional), as a real marketing server wrote it: "List-ID : 6236073".
+    raw = (b"Subject: Bilan\nList-ID : 6236073\nX-CSA-Complaints : a@b.fr\n"
+           b"From: Directrice <ce.0381234x@ac-grenoble.fr>\n\nBonjour,\nList-ID : corps\n")
+    email = read_email(raw)
+    assert email.sender == "ce.0381234x@ac-grenoble.fr" and email.headers["list-id"] == "6236073"
+    assert "List-ID : corps" in email.body  # the body is left as it was written
+
+
+def test_an_s_mime_signature_is_not_a_file_the_school_sent():
+    m = message(attachments=[("smime.p7s", b"0\x82\x06\xb9\x06\t*\x86H", "application/"
+                              "pkcs7-signature"), ("fiche.pdf", PDF, "application/pdf")])
+    assert [a.name for a in read_email(m.as_bytes()).attachments] == ["fiche.pdf"]

@@ -223,12 +223,12 @@ def test_hostile_attachment_alone_is_quarantined_with_its_reason(services, name,
     assert box.deliver(services, fiche_mail()).outcome == "accepted"
 
 
-def test_garbage_without_a_sender_is_never_answered(services):
+def test_garbage_without_a_sender_is_never_answered_and_a_person_sees_it(services):
     journey = Mailbox().deliver(services, b"\x00\x01 not an email at all")
-    assert journey.outcome == "machine" and journey.decision.reason == "no sender"
+    assert journey.outcome == "quarantined" and journey.decision.reason == "no sender address"
     assert rows(services, Request) == [] and rows(services, Outbox) == []
     [record] = rows(services, ProcessedMessage)
-    assert record.outcome == "machine"
+    assert record.outcome == "quarantined"
 
 
 def test_signature_logo_is_not_a_fiche(services):

@@ -41,6 +41,8 @@ _ROBOT_LOCAL = re.compile(
     r"|-(?:request|owner|admin|bounces?)$", re.IGNORECASE)
 _ROBOT_NAMES = re.compile(r"mail delivery (?:subsystem|system)|mailer-daemon|postmaster",
                           re.IGNORECASE)
+# A report as a whole message, or one a mail system mislabelled (RFC 6522, 3464, 8098).
+_REPORTS = {"multipart/report", "message/delivery-status", "message/disposition-notification"}
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # Words of an email that tries to send a request; folded (no accents, lower case).
 _REQUEST_WORDS = re.compile(r"\b(?:fiche|fiches|demande|demandes|pole|saisine)\b")
@@ -103,7 +105,7 @@ def robot_reason(email: Email, own_addresses: list[str]) -> str | None:
     auto = h.get("auto-submitted", "").strip().lower()
     if auto and not auto.startswith("no"):
         return f"Auto-Submitted: {auto[:40]}"
-    if email.content_type == "multipart/report":
+    if email.content_type in _REPORTS:
         return "delivery or read report"
     if email.content_type == "multipart/digest":
         return "list digest"
@@ -113,8 +115,6 @@ def robot_reason(email: Email, own_addresses: list[str]) -> str | None:
         return "auto-reply header"
     if h.get("precedence", "").strip().lower() in ("junk", "auto_reply"):
         return f"Precedence: {h['precedence'].strip().lower()}"
-    if not email.sender:
-        return "no sender"
     if email.sender in {a.lower() for a in own_addresses}:
         return "our own address"
     if _is_robot_address(email.sender):
@@ -212,7 +212,9 @@ def route(email: Email, *, sender: Sender, reads: list[Read], known_fiches: set[
     if not sender.allowed:
         if sender.robot:
             return Decision(Outcome.MACHINE, sender.robot)
-        domain = email.sender.rpartition("@")[2] or "?"
+        if not email.sender:  # nobody to answer, and not clearly a machine: a person looks
+            return Decision(Outcome.QUARANTINE, "no sender address")
+        domain = email.sender.rpartition("@")[2]
         return Decision(Outcome.QUARANTINE, f"sender domain {domain} is not allowed")
     fiches = [r for r in reads if r.is_fiche]
     if any(not r.scanned for r in fiches):
