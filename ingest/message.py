@@ -14,6 +14,7 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.policy import default as default_policy
 from email.utils import getaddresses, parsedate_to_datetime
 from hashlib import sha256
 
@@ -85,7 +86,7 @@ def read_email(raw: bytes) -> Email:
         message_id=_first_id(_header(parsed, "Message-ID")),
         sender=sender.strip().lower(),
         sender_name=sender_name.strip(),
-        subject=_one_line(parsed.subject),
+        subject=_one_line(_decoded(parsed, "Subject") or parsed.subject),
         date=_date(_header(parsed, "Date")),
         in_reply_to=_first_id(_header(parsed, "In-Reply-To")),
         references=tuple(_MSGID.findall(_header(parsed, "References"))),
@@ -101,6 +102,19 @@ def _obsolete_fields_read(raw: bytes) -> bytes:
     end = _END_OF_HEADERS.search(raw)
     head, rest = (raw[:end.start()], raw[end.start():]) if end else (raw, b"")
     return _OBS_FIELD.sub(rb"\1:", head) + rest
+
+
+def _decoded(parsed: mailparser.MailParser, name: str) -> str:
+    """A header's text by the standard library's RFC 2047 decoder: mail-parser drops the
+    space between an encoded word and the plain word after a fold ("pôle ressource" came
+    out "pôleressource"). Empty when the standard decoder cannot read it."""
+    raw = parsed.message.get(name)
+    if not isinstance(raw, str):
+        return ""
+    try:
+        return str(default_policy.header_factory(name.lower(), raw))
+    except Exception:  # a damaged header: mail-parser's reading stands
+        return ""
 
 
 def _header(parsed: mailparser.MailParser, name: str) -> str:

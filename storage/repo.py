@@ -228,10 +228,15 @@ def replies_to(session: Session, address: str, since: datetime) -> int:
 
 def reference_answered(session: Session, in_reply_to: str | None) -> str | None:
     """The request whose mail (an acknowledgement) this email replies to."""
+    mail = mail_answered(session, in_reply_to)
+    return mail.reference if mail else None
+
+
+def mail_answered(session: Session, in_reply_to: str | None) -> Outbox | None:
+    """Our mail this email replies to (an acknowledgement may list several requests)."""
     if not in_reply_to:
         return None
-    mail = session.exec(select(Outbox).where(Outbox.message_id == in_reply_to)).first()
-    return mail.reference if mail else None
+    return session.exec(select(Outbox).where(Outbox.message_id == in_reply_to)).first()
 
 
 def due_mail(session: Session, now: datetime | None = None, limit: int = 50) -> list[Outbox]:

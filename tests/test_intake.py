@@ -283,6 +283,35 @@ def test_two_fiches_in_one_email_get_one_acknowledgement(engine, sandbox, tmp_pa
     assert "PR-2026-0001" in text and "PR-2026-0002" in text
 
 
+def test_a_reply_to_an_acknowledgement_of_two_requests_reaches_both(
+        engine, sandbox, tmp_path, dovecot, smtp_server):
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    other = {**FICHE, "eleve_nom": "PETIT", "eleve_prenom": "Hugo",
+             "situation": "Une autre situation."}
+    dovecot.deliver(message(attachments=[("a.docx", write_fiche("docx", FICHE), DOCX),
+                                         ("b.docx", write_fiche("docx", other), DOCX)])
+                    .as_bytes())
+    run(settings, engine, sandbox)
+    [ack] = to(smtp_server, SCHOOL)
+    dovecot.deliver(message(subject=f"Re: {ack['Subject']}", In_Reply_To=ack["Message-ID"],
+                            body="Les deux familles ont été reçues.").as_bytes())
+    assert run(settings, engine, sandbox).outcomes == {"attached": 1}
+    first, second = requests_of(engine)
+    with session_scope(engine) as s:
+        for request in (first, second):
+            texts = [m.body for m, _ in repo.conversation(s, request)]
+            assert any("Les deux familles" in text for text in texts), request.reference
+    # A corrected fiche answering the same acknowledgement corrects the pupil it is about,
+    # whichever reference comes first.
+    corrected = {**other, "classe": "CM2", "situation": "Une autre situation, précisée."}
+    reply = message(subject="Re: fiche corrigée", In_Reply_To=ack["Message-ID"],
+                    attachments=[("b2.docx", write_fiche("docx", corrected), DOCX)])
+    dovecot.deliver(reply.as_bytes())
+    assert run(settings, engine, sandbox).outcomes == {"attached": 1}
+    first, second = requests_of(engine)
+    assert second.fields["classe"] == "CM2" and first.fields.get("classe") == FICHE.get("classe")
+
+
 def test_the_urgent_alert_has_what_the_ien_needs(engine, sandbox, tmp_path, dovecot,
                                                 smtp_server):
     today = datetime.now(UTC).date()

@@ -155,3 +155,9 @@ def test_an_s_mime_signature_is_not_a_file_the_school_sent():
     m = message(attachments=[("smime.p7s", b"0\x82\x06\xb9\x06\t*\x86H", "application/"
                               "pkcs7-signature"), ("fiche.pdf", PDF, "application/pdf")])
     assert [a.name for a in read_email(m.as_bytes()).attachments] == ["fiche.pdf"]
+
+
+def test_a_folded_subject_keeps_the_space_after_an_encoded_word():
+    # Python folds it as "Demande =?utf-8?b?...pôle?=\n ressource": the space is the fold's.
+    m = message(subject="Re: [PR-2026-0001] Demande reçue – pôle ressource")
+    assert read_email(m.as_bytes()).subject == "Re: [PR-2026-0001] Demande reçue – pôle ressource"

@@ -36,7 +36,7 @@ from worker.routing import (
     fiche_keys,
     may_update,
     quiet_reason,
-    reference_in,
+    references_in,
     robot_reason,
     route,
     sender_allowed,
@@ -71,6 +71,7 @@ class Journey:
     known_fiches: set[str] = field(default_factory=set)
     replied_reference: str | None = None
     reply_trusted: bool = False
+    also_replied: tuple[str, ...] = ()  # the other requests a reply answers
     corrects: str | None = None  # the request a new fiche corrects (same school and pupil)
     decision: Decision | None = None
     references: list[str] = field(default_factory=list)
@@ -133,12 +134,14 @@ def find_thread(j: Journey, s: Services) -> None:
     if j.email is None:
         return
     with session_scope(s.engine) as session:
-        reference = reference_in(j.email) or repo.reference_answered(session, j.email.in_reply_to)
-        request = repo.find_request(session, reference) if reference else None
-        if request is not None:
-            j.replied_reference = request.reference
-            j.reply_trusted = may_update(j.email.sender, request.sender,
-                                         request.fields.get("ecole_uai"), s.settings)
+        named = _replied(session, j.email)
+        if named:
+            j.replied_reference = _concerned(named, j.reads).reference
+            trusted = [r for r in named if may_update(j.email.sender, r.sender,
+                                                      r.fields.get("ecole_uai"), s.settings)]
+            j.reply_trusted = any(r.reference == j.replied_reference for r in trusted)
+            j.also_replied = tuple(r.reference for r in trusted
+                                   if r.reference != j.replied_reference)
         for read in j.reads:
             if not read.is_fiche or read.extraction is None:
                 continue
@@ -154,13 +157,37 @@ def find_thread(j: Journey, s: Services) -> None:
                 j.corrects = about.reference
 
 
+def _replied(session: Session, email: Email) -> list[Request]:
+    """The known requests an email answers: those its subject names, else those of our
+    mail it replies to (an acknowledgement lists every request of the email it answered)."""
+    references = references_in(email.subject)
+    if not references:
+        mail = repo.mail_answered(session, email.in_reply_to)
+        references = (references_in(mail.subject) or [mail.reference or ""]) if mail else []
+    found = (repo.find_request(session, reference) for reference in references)
+    return [request for request in found if request is not None]
+
+
+def _concerned(named: list[Request], reads: list[Read]) -> Request:
+    """Of the requests a reply names, the one its fiche is about (same school and pupil),
+    else the first named."""
+    for read in reads:
+        if read.is_fiche and read.extraction is not None:
+            identity, _ = fiche_keys(read.extraction.fields)
+            match = next((r for r in named if identity and r.identity_key == identity), None)
+            if match is not None:
+                return match
+    return named[0]
+
+
 def decide(j: Journey, s: Services) -> None:
     if j.email is None:
         j.decision = Decision(Outcome.QUARANTINE, j.unreadable or "unreadable email")
         return
     j.decision = route(j.email, sender=j.sender, reads=j.reads, known_fiches=j.known_fiches,
                        replied_reference=j.replied_reference, reply_trusted=j.reply_trusted,
-                       ask_for_fiche=s.settings.ask_for_fiche, corrects=j.corrects)
+                       ask_for_fiche=s.settings.ask_for_fiche, corrects=j.corrects,
+                       also_replied=j.also_replied)
 
 
 def store(j: Journey, s: Services) -> None:
@@ -172,7 +199,8 @@ def store(j: Journey, s: Services) -> None:
         if decision.outcome == Outcome.NEW:
             requests = [_new_request(session, j, s, read, decision) for read in decision.fiches]
         elif decision.outcome == Outcome.ATTACHED:
-            requests = [_attach(session, j, s, decision)]
+            requests = [_attach(session, j, s, decision)] + [
+                _attach_also(session, j, s, decision, reference) for reference in decision.also]
         first_request = requests[0] if requests else None
         record = repo.record_processed(
             session, mailbox=j.mailbox, uidvalidity=j.uidvalidity, uid=j.uid,
@@ -183,8 +211,9 @@ def store(j: Journey, s: Services) -> None:
             _converse(session, j, request, decision, record.id)
         if decision.outcome == Outcome.NEW:
             _acknowledge(session, j, s, decision, requests)
-        elif decision.outcome == Outcome.ATTACHED and first_request is not None:
-            _tell_followers(session, j, s, first_request)
+        elif decision.outcome == Outcome.ATTACHED:
+            for request in requests:
+                _tell_followers(session, j, s, request)
         elif decision.outcome == Outcome.NO_FICHE and decision.answer:
             _ask_for_fiche(session, j, s)
         repo.audit(session, f"email.{decision.outcome.value}",
@@ -252,6 +281,19 @@ def _attach(session: Session, j: Journey, s: Services, decision: Decision) -> Re
     return request
 
 
+def _attach_also(session: Session, j: Journey, s: Services, decision: Decision,
+                 reference: str) -> Request:
+    """Another request the reply answers: its documents and text join it too (a fiche
+    corrects only the request it is about)."""
+    request = repo.find_request(session, reference)
+    assert request is not None
+    _keep_files(session, s, request, decision.others)
+    repo.audit(session, "request.completed", request.reference,
+               f"{len(decision.others)} file(s) added")
+    j.references.append(request.reference)
+    return request
+
+
 def _read_into(request: Request, extraction: Extraction) -> None:
     """Everything a request keeps of what was read from its fiche: the fields, what is
     missing, the review flag, the school's name and commune, the keys that recognise it."""
@@ -286,7 +328,8 @@ def _converse(session: Session, j: Journey, request: Request, decision: Decision
               processed_id: int | None) -> None:
     """The email joins the request's conversation, its text and files with it."""
     assert j.email is not None
-    files = [r.attachment.sha256 for r in decision.fiches] + [a.sha256 for a in decision.others]
+    fiches = [] if request.reference in decision.also else decision.fiches  # not its fiche
+    files = [r.attachment.sha256 for r in fiches] + [a.sha256 for a in decision.others]
     repo.add_message(session, request, Direction.IN, j.email.sender, j.email.subject,
                      j.email.body, files, processed_id=processed_id, at=j.received)
 

@@ -86,6 +86,9 @@ class Decision:
     fiches: list[Read] = field(default_factory=list)  # new fiches, for NEW and ATTACHED
     others: list[Attachment] = field(default_factory=list)  # documents that come with them
     reference: str | None = None  # the request a reply belongs to
+    # The other requests a reply concerns (it answers an acknowledgement listing several):
+    # its text and documents join their conversations too.
+    also: tuple[str, ...] = ()
     urgent_subject: bool = False
     answer: bool = False  # whether the sender gets an answer (acknowledgement, request)
 
@@ -154,9 +157,10 @@ def sender_allowed(email: Email, allowed_domains: list[str]) -> bool:
     return any(domain == d.lower() or domain.endswith("." + d.lower()) for d in allowed_domains)
 
 
-def reference_in(email: Email) -> str | None:
-    m = REFERENCE.search(email.subject)
-    return m[0] if m else None
+def references_in(text: str) -> list[str]:
+    """The request references a subject names, in order, once each (a reply to an
+    acknowledgement of two fiches names both)."""
+    return list(dict.fromkeys(m[0] for m in REFERENCE.finditer(text)))
 
 
 def may_update(sender: str, request_sender: str, request_uai: str | None,
@@ -200,10 +204,11 @@ def _digest(*parts: str) -> str:
 
 def route(email: Email, *, sender: Sender, reads: list[Read], known_fiches: set[str],
           replied_reference: str | None, reply_trusted: bool, ask_for_fiche: str,
-          corrects: str | None = None) -> Decision:
+          corrects: str | None = None, also_replied: tuple[str, ...] = ()) -> Decision:
     """The one decision. `known_fiches`: hashes of fiches already stored, or read the
     same as one; `replied_reference`: the known request this email answers, if any, and
-    `reply_trusted` whether its sender may add to it; `corrects`: the request its one new
+    `reply_trusted` whether its sender may add to it, `also_replied` the other requests
+    it answers that its sender may add to; `corrects`: the request its one new
     fiche corrects (same school and pupil, other content, from its school);
     `ask_for_fiche`: when an email without a fiche is answered ("attempts", "always" or
     "never")."""
@@ -231,8 +236,8 @@ def route(email: Email, *, sender: Sender, reads: list[Read], known_fiches: set[
             return Decision(Outcome.QUARANTINE, f"names {replied_reference} but does not come "
                                                 f"from its school nor from the circonscription")
         return Decision(Outcome.ATTACHED, f"reply to {replied_reference}", fiches=new,
-                        others=others, reference=replied_reference, urgent_subject=urgent_subject,
-                        answer=answer)
+                        others=others, reference=replied_reference, also=also_replied,
+                        urgent_subject=urgent_subject, answer=answer)
     if corrects and len(new) == 1:
         return Decision(Outcome.ATTACHED, f"corrected fiche for {corrects}", fiches=new,
                         others=others, reference=corrects, urgent_subject=urgent_subject,
