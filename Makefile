@@ -6,9 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # LibreOffice reads .doc/.rtf fiches; tesseract reads scans; fonts for the PDFs we draw;
-# Dovecot is the real IMAP server the tests start (never run as a system service here).
+# Dovecot is the real IMAP server the tests start (never run as a system service here);
+# Chromium is the real browser the bureau's tests drive (Playwright, never its download).
 APT_PACKAGES := libreoffice-writer-nogui tesseract-ocr tesseract-ocr-fra fonts-dejavu-core \
-	dovecot-imapd
+	dovecot-imapd chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench corpus system-deps clean
@@ -27,7 +28,7 @@ system-deps:
 	    $(APT_PACKAGES) >/dev/null; }
 
 demo: $(BIN)/saisine
-	$(BIN)/saisine demo
+	$(BIN)/saisine demo --web
 
 test: system-deps $(BIN)/saisine
 	$(BIN)/ruff check .

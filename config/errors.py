@@ -98,6 +98,11 @@ class StorageError(SaisineError):
     """Raised when the database refuses an operation or cannot be reached."""
 
 
+class ActionError(SaisineError):
+    """A person asked for something that cannot be done (a value that is none of its
+    kind, a status without its reason), from the bureau or the command line."""
+
+
 def server_error(where: str, err: BaseException, otherwise: type[ServerError]) -> ServerError:
     """The error to raise (`from err`) for `err`, met while talking to the server at
     `where` ("imap host:port"): typed by its cause when the socket layer tells it,

@@ -99,6 +99,15 @@ class Retention(BaseModel):
     days: int = Field(365, ge=1)
 
 
+class Bureau(BaseModel):
+    """The web bureau (`saisine web`): where it listens. Behind a reverse proxy, keep it on
+    loopback and let the proxy speak TLS; cookies are marked Secure except on loopback."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    session_hours: int = Field(10, ge=1, le=24 * 7)
+
+
 class Agenda(BaseModel):
     """When and how the consolidated agenda goes out."""
 
@@ -131,6 +140,7 @@ class Settings(BaseSettings):
     pole: list[Member] = []  # [[pole]] name, role, email: who receives the agendas
     agenda: Agenda = Agenda()
     retention: Retention = Retention()
+    bureau: Bureau = Bureau()
     # IDLE wakes the worker at once; this poll is the safety net when IDLE misses mail.
     poll_seconds: int = Field(180, ge=1)
     flush_seconds: int = Field(60, ge=1)  # how often the outbox is retried

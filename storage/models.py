@@ -34,11 +34,27 @@ class Outcome(StrEnum):
 
 
 class RequestStatus(StrEnum):
-    """Where a request stands (`Request.status`)."""
+    """Where a request stands (`Request.status`): reçue → à l'étude → décidée → notifiée →
+    close, or classée sans suite (with a reason)."""
 
     RECEIVED = "received"  # waiting for its meeting (carried over while undecided)
+    STUDYING = "studying"  # a person has taken it up
     DECIDED = "decided"  # the pôle decided what follows
+    NOTIFIED = "notified"  # the school was told the decision
     CLOSED = "closed"
+    DISMISSED = "dismissed"  # classée sans suite
+
+    @property
+    def label(self) -> str:
+        return {RequestStatus.RECEIVED: "reçue", RequestStatus.STUDYING: "à l'étude",
+                RequestStatus.DECIDED: "décidée", RequestStatus.NOTIFIED: "notifiée",
+                RequestStatus.CLOSED: "close",
+                RequestStatus.DISMISSED: "classée sans suite"}[self]
+
+    @property
+    def open(self) -> bool:
+        """Still waiting for the pôle (carried over to the next meeting)."""
+        return self in (RequestStatus.RECEIVED, RequestStatus.STUDYING)
 
 
 class MailKind(StrEnum):
@@ -65,6 +81,84 @@ class MailKind(StrEnum):
         return self in (MailKind.ACK, MailKind.NO_FICHE, MailKind.DECISION)
 
 
+class Role(StrEnum):
+    """What a bureau account may do (`Account.role`)."""
+
+    SECRETARIAT = "secretariat"  # triages, corrects, answers schools, prepares meetings
+    IEN = "ien"  # sees everything, records and sends decisions
+    POLE = "pole"  # a member of the pôle: the requests of their meetings, notes
+    ADMIN = "admin"  # accounts and roles; no pupil data
+
+    @property
+    def label(self) -> str:
+        return {Role.SECRETARIAT: "Secrétariat", Role.IEN: "IEN", Role.POLE: "Membre du pôle",
+                Role.ADMIN: "Administrateur"}[self]
+
+    @property
+    def sees_pupils(self) -> bool:
+        return self is not Role.ADMIN
+
+    @property
+    def edits(self) -> bool:
+        """Corrects fields, answers schools, moves and closes requests."""
+        return self in (Role.SECRETARIAT, Role.IEN)
+
+    @property
+    def administers(self) -> bool:
+        return self is Role.ADMIN
+
+
+class Circonscription(SQLModel, table=True):
+    """A circonscription: every request, email, note and account belongs to one (one
+    per deployment today; row 1, named from the settings)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+
+
+class Account(SQLModel, table=True):
+    """A person of the bureau. The password is kept as an argon2 hash only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    circonscription_id: int = Field(default=1, foreign_key="circonscription.id", index=True)
+    email: str = Field(max_length=320, unique=True, index=True)  # lower case
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)  # a `Role`
+    password_hash: str = Field(max_length=300)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+    # Sign-in throttling: failures in a row, and until when the account waits.
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser, kept server-side so that it can be revoked. Only a hash of
+    the cookie's token is stored: a copy of the database opens no session."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Note(SQLModel, table=True):
+    """A private note on a request, for the bureau only (pupil data: purged with it)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    at: datetime = Field(default_factory=utcnow)
+    text: str
+
+
 class ProcessedMessage(SQLModel, table=True):
     """One email seen in the mailbox, and what became of it. (mailbox, UIDVALIDITY, UID)
     says where it was; the content hash recognises it wherever it is now."""
@@ -73,6 +167,7 @@ class ProcessedMessage(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    circonscription_id: int = Field(default=1, foreign_key="circonscription.id", index=True)
     mailbox: str = Field(max_length=255)
     uidvalidity: int
     uid: int
@@ -83,12 +178,19 @@ class ProcessedMessage(SQLModel, table=True):
     request_id: int | None = Field(default=None, foreign_key="request.id")
     processed_at: datetime = Field(default_factory=utcnow)
     moved_at: datetime | None = None  # the server was touched, after the commit
+    # A person dealt with it in the bureau (made a request of it, attached it, dismissed it).
+    handled_at: datetime | None = None
+    # Who sent a quarantined email and its subject, for the bureau's quarantine page; kept
+    # until a person deals with it or retention's time (a subject may name a pupil).
+    sender: str | None = Field(default=None, max_length=320)
+    subject: str | None = Field(default=None, max_length=500)
 
 
 class Request(SQLModel, table=True):
     """A school's request: one fiche, read."""
 
     id: int | None = Field(default=None, primary_key=True)
+    circonscription_id: int = Field(default=1, foreign_key="circonscription.id", index=True)
     reference: str = Field(max_length=20, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     sender: str = Field(max_length=320)

@@ -25,6 +25,7 @@ from storage.models import (
     Direction,
     MailKind,
     Message,
+    Note,
     Outbox,
     Outcome,
     ProcessedMessage,
@@ -72,11 +73,16 @@ def mark_moved(session: Session, mailbox: str, uidvalidity: int, uids: list[int]
 
 def record_processed(session: Session, *, mailbox: str, uidvalidity: int, uid: int,
                      content_hash: str, outcome: Outcome, reason: str | None = None,
-                     message_id: str | None = None,
-                     request_id: int | None = None) -> ProcessedMessage:
+                     message_id: str | None = None, request_id: int | None = None,
+                     sender: str | None = None, subject: str | None = None) -> ProcessedMessage:
+    """`sender` and `subject` are kept only for an email set aside, for the person who
+    will look at it."""
+    quarantined = Outcome(outcome).quarantined
     message = ProcessedMessage(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
                                content_hash=content_hash, message_id=message_id,
-                               outcome=outcome, reason=reason, request_id=request_id)
+                               outcome=outcome, reason=reason, request_id=request_id,
+                               sender=(sender or None) if quarantined else None,
+                               subject=(subject or "")[:500] if quarantined else None)
     session.add(message)
     session.flush()
     return message
@@ -196,13 +202,15 @@ def enqueue(session: Session, draft: Draft) -> Outbox | None:
 def add_message(session: Session, request: Request, direction: Direction, correspondent: str,
                 subject: str = "", body: str = "", files: list[str] | None = None,
                 processed_id: int | None = None, outbox_id: int | None = None,
-                at: datetime | None = None) -> Message:
-    """One more email in a request's conversation."""
+                at: datetime | None = None, read: bool = False) -> Message:
+    """One more email in a request's conversation. `read`: nobody needs to be shown it
+    as new (the email that brought the fiche is the request itself)."""
     assert request.id is not None  # flushed by add_request
+    at = at or utcnow()
     message = Message(request_id=request.id, direction=direction,
                       correspondent=correspondent[:320], subject=subject[:500], body=body,
                       files=files or [], processed_id=processed_id, outbox_id=outbox_id,
-                      at=at or utcnow())
+                      at=at, read_at=at if read else None)
     session.add(message)
     session.flush()
     return message
@@ -271,7 +279,7 @@ def agenda_requests(session: Session, meeting: date) -> list[Request]:
     """What a meeting studies: open requests assigned to it, carried over from an earlier
     one, or received while the calendar had no meeting."""
     return list(session.exec(select(Request).where(
-        col(Request.status) == RequestStatus.RECEIVED,
+        col(Request.status).in_([s for s in RequestStatus if s.open]),
         or_(col(Request.meeting_date) <= meeting, col(Request.meeting_date).is_(None)))
         .order_by(col(Request.created_at))))
 
@@ -282,7 +290,7 @@ def decide(session: Session, reference: str, decision: str | None, referent: str
     request = find_request(session, reference)
     if request is None:
         return None
-    if request.decision or request.status != RequestStatus.RECEIVED:
+    if request.decision or not RequestStatus(request.status).open:
         # Deciding again (a closed request reopened, a decision revised): the earlier
         # decision stays in the request's history.
         request.history = [*request.history, {
@@ -313,9 +321,10 @@ def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[i
     files = list(session.exec(select(StoredFile).where(StoredFile.request_id == request.id)))
     mails = list(session.exec(select(Outbox).where(Outbox.reference == request.reference)))
     messages = list(session.exec(select(Message).where(Message.request_id == request.id)))
+    notes = list(session.exec(select(Note).where(Note.request_id == request.id)))
     if not dry_run:
-        for message in messages:
-            session.delete(message)
+        for row in [*messages, *notes]:
+            session.delete(row)
         session.flush()  # the messages point to the mail
         for row in [*files, *mails]:
             session.delete(row)
@@ -326,6 +335,17 @@ def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[i
         session.flush()
         session.delete(request)
     return len(files), len(mails)
+
+
+def quarantine_details(session: Session) -> list[ProcessedMessage]:
+    """Records of set-aside emails that still hold a sender or a subject."""
+    return list(session.exec(select(ProcessedMessage).where(
+        col(ProcessedMessage.sender).is_not(None) | col(ProcessedMessage.subject).is_not(None))))
+
+
+def forget_details(session: Session, record: ProcessedMessage) -> None:
+    record.sender = record.subject = None
+    session.add(record)
 
 
 def agenda_meetings(session: Session) -> list[date]:

@@ -94,10 +94,13 @@ def engine(request, tmp_path):
     migrate(engine)
     yield engine
     if request.param == "postgresql":
-        # Empty the tables for the next test, keeping the schema and its migration mark.
+        # Empty the tables for the next test, keeping the schema, its migration mark and
+        # the circonscription row the migrations create.
         with engine.begin() as connection:
-            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables
+                              if t.name != "circonscription")
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.execute(text("DELETE FROM circonscription WHERE id <> 1"))
     engine.dispose()
 
 

@@ -206,7 +206,9 @@ def store(j: Journey, s: Services) -> None:
             session, mailbox=j.mailbox, uidvalidity=j.uidvalidity, uid=j.uid,
             content_hash=j.content_hash, message_id=j.email.message_id if j.email else None,
             outcome=decision.outcome, reason=decision.reason[:500],
-            request_id=first_request.id if first_request else None)
+            request_id=first_request.id if first_request else None,
+            sender=j.email.sender if j.email else None,
+            subject=j.email.subject if j.email else None)
         for request in requests:
             _converse(session, j, request, decision, record.id)
         if decision.outcome == Outcome.NEW:
@@ -331,7 +333,8 @@ def _converse(session: Session, j: Journey, request: Request, decision: Decision
     fiches = [] if request.reference in decision.also else decision.fiches  # not its fiche
     files = [r.attachment.sha256 for r in fiches] + [a.sha256 for a in decision.others]
     repo.add_message(session, request, Direction.IN, j.email.sender, j.email.subject,
-                     j.email.body, files, processed_id=processed_id, at=j.received)
+                     j.email.body, files, processed_id=processed_id, at=j.received,
+                     read=decision.outcome == Outcome.NEW)
 
 
 def _tell_followers(session: Session, j: Journey, s: Services, request: Request) -> None:

@@ -55,6 +55,9 @@ def purge(engine: Engine, settings: Settings, today: date, dry_run: bool = False
             files, mails = repo.forget_request(session, request, dry_run)
             result.files += files
             result.mails += mails
+        for record in repo.quarantine_details(session):
+            if expires(record.processed_at.date(), settings) <= today and not dry_run:
+                repo.forget_details(session, record)
         for meeting in repo.agenda_meetings(session):
             if expires(meeting, settings) <= today:
                 result.agendas.append(meeting.isoformat())

@@ -5,7 +5,7 @@ is the secretariat's (requests, quarantine, decisions, retention); `meetings` th
 calendar and agendas. Each command calls the same operations the worker does.
 """
 
-from worker.cli import fiches, meetings, requests, service  # noqa: F401  (they register)
+from worker.cli import bureau, fiches, meetings, requests, service  # noqa: F401  (they register)
 from worker.cli.app import app
 
 __all__ = ["app"]

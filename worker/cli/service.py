@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from config.settings import Settings
-from worker.cli.app import app, fail, reported
+from config.settings import Settings, load_settings
+from storage.db import session_scope
+from worker.cli.app import app, engine_of, fail, reported
 from worker.cli.tables import requests_table
 from worker.progress import BacklogProgress
 
@@ -99,8 +100,12 @@ def demo(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where the demo's database "
                                          "and sent mail are kept.")] = Path("saisine-demo"),
+    web: Annotated[bool, typer.Option("--web", help="Then serve the bureau on the demo's "
+                                      "data, with demo accounts, until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option(help="The bureau's port, with --web.")] = 8000,
 ) -> None:
-    """Run the real worker on an embedded mailbox with sample school emails; show what it did."""
+    """Run the real worker on an embedded mailbox with sample school emails; show what it did
+    (and, with --web, the bureau on what it read)."""
     from demo import run as embedded
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
@@ -129,3 +134,36 @@ def demo(
     console.print(f"Sent mail: {output}/sent/*.eml.  Explore: {me} --config "
                   f"{output}/saisine.toml requests (or show REFERENCE, agenda preview).",
                   soft_wrap=True)
+    if web:
+        _serve_demo(output, port, console)
+
+
+def _serve_demo(output: Path, port: int, console: Console) -> None:
+    """The bureau on the demo's database, with one account per role (demo passwords)."""
+    import uvicorn
+
+    from bureau.app import create_app
+    from bureau.auth import new_account
+    from storage import accounts
+    from storage.models import Role
+
+    with reported():
+        settings = load_settings(output / "saisine.toml")
+        engine = engine_of(settings)
+        people = [("secretariat@demo.invalid", "Agnès Martin", Role.SECRETARIAT),
+                  ("ien@demo.invalid", "Paul Durand", Role.IEN),
+                  ("admin@demo.invalid", "Sophie Bernard", Role.ADMIN)]
+        with session_scope(engine) as session:
+            for email, name, role in people:
+                if accounts.find_account(session, email) is None:
+                    new_account(session, email, name, role, DEMO_PASSWORD)
+        application = create_app(settings, engine)
+    console.print(f"\nLe bureau : http://127.0.0.1:{port}/  —  connexion : "
+                  f"secretariat@demo.invalid (or ien@, admin@) / {DEMO_PASSWORD}\n"
+                  f"Ctrl-C to stop.", soft_wrap=True)
+    uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning",
+                server_header=False)
+
+
+# The demo's accounts only (a demo database, on loopback): never a real deployment's.
+DEMO_PASSWORD = "demo-pole-ressource"

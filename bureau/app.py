@@ -1,0 +1,492 @@
+"""The bureau's web application: pages, forms and files, in French.
+
+Every page but the sign-in page and the static files needs a session; a request of
+another circonscription, or one the person's role does not show, answers 404 like a
+reference that does not exist. Every form carries the session's CSRF token (the
+sign-in form a cookie-bound one). Every view of a request's pupil data is audited
+(who, when, which reference), never the data itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+
+from bureau import auth, preview
+from config.errors import ActionError
+from config.settings import LOOPBACK, Settings
+from notify.compose import shown
+from parsers.fields import FIELD_BY_KEY, MOTIFS, SECTIONS, fields_in, motif_label
+from parsers.registry import file_type
+from storage import accounts, repo
+from storage import bureau as read
+from storage.db import session_scope
+from storage.models import Account, RequestStatus, Role, WebSession
+from storage.models import Request as Demande
+from worker import actions
+
+log = logging.getLogger("saisine.bureau")
+HERE = Path(__file__).parent
+CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+LOGIN_CSRF = "saisine_login"
+SORTS = (("recent", "Plus récentes"), ("oldest", "Plus anciennes"), ("school", "École"),
+         ("meeting", "Réunion"))
+
+
+class Redirect(Exception):
+    """Leave the page for another (the sign-in page, or where a form goes back to)."""
+
+    def __init__(self, to: str) -> None:
+        self.to = to
+
+
+@dataclass
+class Page:
+    """Who is looking, and what every page shows around its content."""
+
+    account: Account
+    row: WebSession
+    viewer: read.Viewer
+    flashes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def create_app(settings: Settings, engine: Engine) -> FastAPI:
+    app = FastAPI(title="Saisine", docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    zone = ZoneInfo(settings.agenda.timezone)
+    _filters(templates, zone)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    with session_scope(engine) as s:
+        accounts.name_circonscription(s, settings.circonscription.name)
+    lifetime = timedelta(hours=settings.bureau.session_hours)
+
+    @contextmanager
+    def db() -> Iterator[Session]:
+        with session_scope(engine) as session:
+            yield session
+
+    def signed_in(request: Request, session: Session) -> Page:
+        found = auth.current(session, request.cookies.get(auth.COOKIE))
+        if found is None:
+            raise Redirect("/connexion")
+        row, account = found
+        # Only the messages the bureau itself words: a link cannot put text on a page.
+        flashes = [f.partition(":") for f in request.query_params.getlist("info")]
+        return Page(account, row, read.Viewer.of(account),
+                    [(kind, _FLASHES[what]) for kind, _, what in flashes
+                     if kind in ("success", "info") and what in _FLASHES])
+
+    def checked(request: Request, session: Session, form: Any) -> Page:
+        page = signed_in(request, session)
+        if not auth.csrf_ok(page.row, form.get("csrf")):
+            raise HTTPException(403, "Jeton de sécurité du formulaire invalide.")
+        return page
+
+    def render(request: Request, name: str, title: str, page: Page | None,
+               session: Session | None, status: int = 200, **context: Any) -> HTMLResponse:
+        nav: list[dict[str, Any]] = []
+        if page is not None and session is not None:
+            counts = read.counts(session, page.viewer)
+            role = page.viewer.role
+            items = [("/", "À traiter", counts["a_traiter"], role.sees_pupils),
+                     ("/demandes", "Demandes", counts["demandes"], role.sees_pupils),
+                     ("/quarantaine", "Quarantaine", counts["quarantaine"], role.edits),
+                     ("/comptes", "Comptes", None, role.administers)]
+            path = request.url.path
+            nav = [dict(href=h, label=label, count=count,
+                        current=path == h or (h != "/" and path.startswith(h)))
+                   for h, label, count, shown_ in items if shown_]
+        return templates.TemplateResponse(request, name, status_code=status, context=dict(
+            page_title=title, circonscription=settings.circonscription.name, nav=nav,
+            me=page.account if page else None,
+            role_label=Role(page.account.role).label if page else "",
+            csrf=page.row.csrf_token if page else "",
+            flashes=page.flashes if page else [], status_label=_status_label,
+            motif_label=motif_label, field_label=_field_label,
+            pupils=bool(page and page.viewer.role.sees_pupils), **context))
+
+    @app.exception_handler(Redirect)
+    async def _redirect(request: Request, exc: Redirect) -> Response:
+        return RedirectResponse(exc.to, status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        titles = {404: "Page introuvable", 403: "Accès refusé", 405: "Action impossible"}
+        message = (exc.detail if exc.status_code == 403 and isinstance(exc.detail, str)
+                   else "Cette page n'existe pas, ou vous n'y avez pas accès.")
+        return render(request, "erreur.html", titles.get(exc.status_code, "Erreur"), None,
+                      None, status=exc.status_code, message=message)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"  # pupil data stays off disks
+        return response
+
+    def secure(request: Request) -> bool:
+        return request.url.scheme == "https" or (request.url.hostname or "") not in LOOPBACK
+
+    # --- signing in and out --------------------------------------------------------
+
+    @app.get("/connexion", response_class=HTMLResponse)
+    def login_page(request: Request) -> Response:
+        token = secrets.token_urlsafe(24)
+        response = render(request, "connexion.html", "Se connecter", None, None,
+                          error=_LOGIN_ERRORS.get(request.query_params.get("erreur", "")),
+                          email="", login_csrf=token)
+        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="lax",
+                            secure=secure(request), path="/connexion")
+        return response
+
+    @app.post("/connexion")
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        cookie = request.cookies.get(LOGIN_CSRF)
+        if not cookie or not secrets.compare_digest(cookie, str(form.get("csrf", ""))):
+            return RedirectResponse("/connexion?erreur=jeton", status_code=303)
+        with db() as session:
+            done = auth.sign_in(session, str(form.get("email", "")),
+                                str(form.get("password", "")), lifetime)
+            if done is None:
+                repo.audit(session, "bureau.login_failed", None, "")
+                return RedirectResponse("/connexion?erreur=identifiants", status_code=303)
+            repo.audit(session, "bureau.login", None, f"account {done.account.id}")
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(auth.COOKIE, done.token, httponly=True, samesite="lax",
+                            secure=secure(request), max_age=int(lifetime.total_seconds()))
+        response.delete_cookie(LOGIN_CSRF, path="/connexion")
+        return response
+
+    @app.post("/deconnexion")
+    async def logout(request: Request) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            accounts.revoke(session, page.row)
+        response = RedirectResponse("/connexion", status_code=303)
+        response.delete_cookie(auth.COOKIE)
+        return response
+
+    # --- pages ---------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            if page.viewer.role.administers:
+                raise Redirect("/comptes")
+            handle = read.to_handle(session, page.viewer)
+            return render(request, "a_traiter.html", "À traiter", page, session, handle=handle)
+
+    def filters_of(request: Request) -> read.Filters:
+        q = request.query_params
+        meeting = _date_or_none(q.get("reunion", ""))
+        return read.Filters(meeting=meeting, status=q.get("statut", ""), motif=q.get("motif", ""),
+                            urgent=q.get("urgent") == "1", review=q.get("a_verifier") == "1",
+                            late=q.get("hors_delai") == "1", search=q.get("q", "")[:100],
+                            sort=q.get("tri", "recent"))
+
+    @app.get("/demandes", response_class=HTMLResponse)
+    def request_list(request: Request) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            f = filters_of(request)
+            rows = read.requests(session, page.viewer, f)
+            flags = [("urgent", "Urgentes", f.urgent), ("a_verifier", "À vérifier", f.review),
+                     ("hors_delai", "Hors délai", f.late)]
+            return render(request, "demandes.html", "Demandes", page, session, rows=rows, f=f,
+                          meetings=read.meetings(session, page.viewer), statuses=list(
+                              RequestStatus), motifs=MOTIFS, sorts=SORTS, flags=flags,
+                          query=urlencode(list(request.query_params.multi_items())))
+
+    @app.get("/demandes.csv")
+    def export(request: Request) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            rows = read.requests(session, page.viewer, filters_of(request), limit=100_000)
+            repo.audit(session, "bureau.export", None,
+                       f"by {page.account.email}: {len(rows)} request(s)")
+            out = io.StringIO()
+            writer = csv.writer(out, delimiter=";")
+            header = ["Référence", "Reçue le", "École", "Commune", "Motif(s)", "Urgent",
+                      "Réunion", "Statut"]
+            pupils = page.viewer.role.sees_pupils
+            if pupils:
+                header[3:3] = ["Élève", "Classe"]
+            writer.writerow(header)
+            for r in rows:
+                line = [r.reference, _day(r.created_at), r.school_name or "",
+                        r.school_commune or "",
+                        ", ".join(motif_label(m) for m in r.fields.get("motifs") or []),
+                        "oui" if r.urgent else "non", _day(r.meeting_date),
+                        _status_label(r.status)]
+                if pupils:
+                    name = f"{r.fields.get('eleve_prenom') or ''} {r.fields.get('eleve_nom') or ''}"
+                    line[3:3] = [name.strip(), r.fields.get("classe") or ""]
+                writer.writerow(line)
+        # With a BOM: spreadsheet software then reads the accents right.
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="demandes.csv"'})
+
+    def the_request(session: Session, page: Page, reference: str) -> Demande:
+        found = read.find(session, page.viewer, reference)
+        if found is None:
+            raise HTTPException(404)
+        return found
+
+    def show(request: Request, session: Session, page: Page, r: Demande,
+             status: int = 200) -> HTMLResponse:
+        repo.audit(session, "request.viewed", r.reference, f"by {page.account.email}")
+        read.mark_read(session, r)
+        files = [preview.describe(settings.storage.data_dir, f, settings.libreoffice,
+                                  settings.limits.convert_timeout_seconds)
+                 for f in repo.files_of(session, r)]
+        sections = [(s, fields_in(s)) for s in SECTIONS]
+        return render(request, "demande.html", r.reference, page, session, status=status, r=r,
+                      files=files, sections=sections, motifs=MOTIFS,
+                      statuses=list(RequestStatus), can_edit=page.viewer.role.edits,
+                      conversation=repo.conversation(session, r), notes=read.notes(session, r))
+
+    def refused(request: Request, session: Session, page: Page, reference: str,
+                err: Exception) -> HTMLResponse:
+        """The form's error, on the request as it was (nothing of the form was saved)."""
+        session.rollback()
+        page.flashes.append(("error", str(err)))
+        return show(request, session, page, the_request(session, page, reference), status=400)
+
+    @app.get("/demandes/{reference}", response_class=HTMLResponse)
+    def request_page(request: Request, reference: str) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            return show(request, session, page, the_request(session, page, reference))
+
+    def editing(request: Request, session: Session, form: Any,
+                reference: str) -> tuple[Page, Demande]:
+        """The checked form's author and the request their role lets them change."""
+        page = checked(request, session, form)
+        r = the_request(session, page, reference)
+        if not page.viewer.role.edits:
+            raise HTTPException(404)
+        return page, r
+
+    @app.post("/demandes/{reference}/champs")
+    async def correct(request: Request, reference: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page, r = editing(request, session, form, reference)
+            changes: dict[str, Any] = {k: form.get(k) for k in FIELD_BY_KEY if k in form}
+            changes["motifs"] = form.getlist("motifs")
+            try:
+                done = actions.correct(session, settings, r, changes, page.account.email)
+            except ActionError as err:
+                return refused(request, session, page, reference, err)
+        if not done.changed:
+            return _back(reference, "info", "aucun-changement")
+        return _back(reference, "success", "alerte" if done.alerted else "corrige")
+
+    @app.post("/demandes/{reference}/statut")
+    async def status(request: Request, reference: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page, r = editing(request, session, form, reference)
+            try:
+                actions.set_status(session, r, RequestStatus(str(form.get("statut", ""))),
+                                   page.account.email, str(form.get("raison", "")))
+            except ValueError:
+                raise HTTPException(400) from None
+            except ActionError as err:
+                return refused(request, session, page, reference, err)
+        return _back(reference, "success", "statut", "statut")
+
+    @app.post("/demandes/{reference}/notes")
+    async def note(request: Request, reference: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            r = the_request(session, page, reference)
+            text = str(form.get("texte", "")).strip()[:5000]
+            if text:
+                read.add_note(session, r, page.account, text)
+                repo.audit(session, "request.noted", r.reference, f"by {page.account.email}")
+        return _back(reference, "success", "note", "notes")
+
+    @app.get("/demandes/{reference}/fichiers/{sha256}")
+    def download(request: Request, reference: str, sha256: str) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            r = the_request(session, page, reference)
+            stored = next((f for f in repo.files_of(session, r) if f.sha256 == sha256), None)
+            if stored is None:
+                raise HTTPException(404)
+            repo.audit(session, "request.file", r.reference, f"by {page.account.email}")
+        data = repo.file_path(settings.storage.data_dir, stored.sha256).read_bytes()
+        suffix, mime = file_type(data)
+        name = preview.download_name(stored.name, suffix)
+        return Response(data, media_type=mime, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+    @app.get("/demandes/{reference}/fichiers/{sha256}/page/{number}.png")
+    def page_image(request: Request, reference: str, sha256: str, number: int) -> Response:
+        path = _stored(request, reference, sha256)
+        png = preview.pdf_page(settings.storage.data_dir, path, sha256, number)
+        if png is None:
+            raise HTTPException(404)
+        return Response(png, media_type="image/png")
+
+    @app.get("/demandes/{reference}/fichiers/{sha256}/apercu")
+    def image(request: Request, reference: str, sha256: str) -> Response:
+        data = _stored(request, reference, sha256).read_bytes()
+        _, mime = file_type(data)
+        if mime not in ("image/png", "image/jpeg"):
+            raise HTTPException(404)
+        return Response(data, media_type=mime)
+
+    def _stored(request: Request, reference: str, sha256: str) -> Path:
+        with db() as session:
+            page = signed_in(request, session)
+            r = the_request(session, page, reference)
+            if not any(f.sha256 == sha256 for f in repo.files_of(session, r)):
+                raise HTTPException(404)
+        return repo.file_path(settings.storage.data_dir, sha256)
+
+    @app.get("/quarantaine", response_class=HTMLResponse)
+    def quarantine(request: Request) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            if not page.viewer.role.edits:
+                raise HTTPException(404)
+            return render(request, "quarantaine.html", "Quarantaine", page, session,
+                          rows=read.quarantine(session, page.viewer))
+
+    @app.post("/quarantaine/{record_id}/classer")
+    async def dismiss(request: Request, record_id: int) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            record = read.quarantined_email(session, page.viewer, record_id)
+            if record is None:
+                raise HTTPException(404)
+            read.mark_handled(session, record)
+            repo.audit(session, "quarantine.dismissed", None,
+                       f"record {record_id} by {page.account.email}")
+        return RedirectResponse("/quarantaine?info=success:classe", status_code=303)
+
+    @app.get("/comptes", response_class=HTMLResponse)
+    def account_list(request: Request) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            if not page.viewer.role.administers:
+                raise HTTPException(404)
+            return render(request, "comptes.html", "Comptes", page, session,
+                          rows=accounts.accounts(session, page.viewer.circonscription_id),
+                          role_of=lambda v: Role(v).label)
+
+    return app
+
+
+def _back(reference: str, kind: str, what: str, anchor: str = "") -> RedirectResponse:
+    query = urlencode({"info": f"{kind}:{what}"})
+    return RedirectResponse(f"/demandes/{reference}?{query}{'#' + anchor if anchor else ''}",
+                            status_code=303)
+
+
+_FLASHES = {"corrige": "Corrections enregistrées.",
+            "alerte": "Corrections enregistrées. La demande est désormais urgente : l'IEN est "
+                      "alerté.",
+            "aucun-changement": "Aucune modification.", "statut": "Statut modifié.",
+            "note": "Note ajoutée.", "classe": "Courriel classé."}
+_LOGIN_ERRORS = {"identifiants": "Identifiant ou mot de passe incorrect, ou compte "
+                                 "momentanément bloqué après plusieurs essais.",
+                 "jeton": "La page de connexion avait expiré : veuillez réessayer."}
+
+
+def _status_label(value: str) -> str:
+    try:
+        return RequestStatus(value).label
+    except ValueError:
+        return value
+
+
+def _field_label(key: str) -> str:
+    spec = FIELD_BY_KEY.get(key)
+    return spec.shown_as if spec else key
+
+
+def _date_or_none(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _day(value: date | datetime | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+# Why an email was set aside, as the secretariat reads it (routing's reasons are English).
+_REASONS = (
+    (re.compile(r"^sender domain (.+) is not allowed$"), "Expéditeur hors des domaines "
+                                                         "autorisés ({0})"),
+    (re.compile(r"^no sender address$"), "Aucune adresse d'expéditeur"),
+    (re.compile(r"^names (\S+) but does not come"), "Cite la demande {0} mais ne vient ni de son "
+                                                     "école ni de la circonscription"),
+    (re.compile(r"^no fiche found in the email"), "Aucune fiche de demande trouvée dans le "
+                                                  "courriel"),
+    (re.compile(r"^not a request to the pôle"), "Courriel d'une école qui n'est pas une demande"),
+    (re.compile(r"^(.+?): (?:unreadable|damaged|encrypted|.*limit)"), "Fichier illisible : {0}"),
+)
+
+
+def french_reason(reason: str | None) -> str:
+    for pattern, text in _REASONS:
+        m = pattern.search(reason or "")
+        if m:
+            return text.format(*m.groups())
+    return reason or ""
+
+
+def _filters(templates: Jinja2Templates, zone: ZoneInfo) -> None:
+    def moment(value: datetime | None) -> str:
+        return value.astimezone(zone).strftime("%d/%m/%Y à %H:%M") if value else ""
+
+    def iso_moment(value: str | None) -> str:
+        try:
+            return moment(datetime.fromisoformat(value)) if value else ""
+        except ValueError:
+            return value or ""
+
+    def size(n: int) -> str:
+        return f"{n / 1024 / 1024:.1f} Mo" if n >= 1024 * 1024 else f"{max(1, n // 1024)} ko"
+
+    def shown_value(value: Any, key: str) -> str:
+        return "" if value in (None, [], "") else shown(key, value)
+
+    env = templates.env
+    env.filters.update(day=_day, moment=moment, iso_moment=iso_moment, size=size,
+                       shown=shown_value, reason=french_reason, field_label=_field_label,
+                       motif_label=motif_label)

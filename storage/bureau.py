@@ -1,0 +1,204 @@
+"""What the bureau reads: every query scoped by the signed-in person's circonscription,
+and by their role where it narrows what they see.
+
+A member of the pôle sees the requests on a meeting's agenda and those they follow up;
+the secretariat and the IEN see every request of their circonscription; an
+administrator sees accounts, never a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Account,
+    Direction,
+    Message,
+    Note,
+    Outcome,
+    ProcessedMessage,
+    Request,
+    RequestStatus,
+    Role,
+    utcnow,
+)
+
+QUARANTINED = [o.value for o in Outcome if o.quarantined]
+OPEN = [s.value for s in RequestStatus if s.open]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: their circonscription and role (and name, for "mine")."""
+
+    circonscription_id: int
+    role: Role
+    name: str
+
+    @classmethod
+    def of(cls, account: Account) -> Viewer:
+        return cls(account.circonscription_id, Role(account.role), account.name)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's filters, as the page's form gives them (empty: no filter)."""
+
+    meeting: date | None = None
+    status: str = ""
+    motif: str = ""
+    urgent: bool = False
+    review: bool = False
+    late: bool = False
+    search: str = ""
+    sort: str = "recent"  # "recent", "oldest", "school", "meeting"
+
+
+def _visible(viewer: Viewer) -> list[ColumnElement[bool]]:
+    if not viewer.role.sees_pupils:
+        return [col(Request.id).is_(None)]  # nothing
+    where = [col(Request.circonscription_id) == viewer.circonscription_id]
+    if viewer.role is Role.POLE:
+        where.append(or_(col(Request.meeting_date).is_not(None),
+                         col(Request.referent) == viewer.name))
+    return where
+
+
+def find(session: Session, viewer: Viewer, reference: str) -> Request | None:
+    """The request, if this person may see it (else None: the page answers 404, which
+    tells nothing of another circonscription's references)."""
+    return session.exec(select(Request).where(
+        col(Request.reference) == reference, *_visible(viewer))).first()
+
+
+def requests(session: Session, viewer: Viewer, filters: Filters,
+             limit: int = 500) -> list[Request]:
+    where = _visible(viewer)
+    if filters.meeting:
+        where.append(col(Request.meeting_date) == filters.meeting)
+    if filters.status:
+        where.append(col(Request.status) == filters.status)
+    if filters.urgent:
+        where.append(col(Request.urgent).is_(True))
+    if filters.review:
+        where.append(col(Request.needs_review).is_(True))
+    if filters.late:
+        where.append(col(Request.late).is_(True))
+    if filters.search.strip():
+        like = f"%{filters.search.strip()}%"
+        where.append(or_(col(Request.reference).ilike(like), col(Request.school_name).ilike(like),
+                         col(Request.school_commune).ilike(like)))
+    orders: dict[str, ColumnElement[Any]] = {
+        "oldest": col(Request.created_at).asc(), "school": col(Request.school_name).asc(),
+        "meeting": col(Request.meeting_date).asc()}
+    order = orders.get(filters.sort, col(Request.created_at).desc())
+    rows = list(session.exec(select(Request).where(*where).order_by(order, col(Request.id))
+                             .limit(limit)))
+    if filters.motif:  # motifs live in the fields' JSON: filtered here, portably
+        rows = [r for r in rows if filters.motif in (r.fields.get("motifs") or [])]
+    return rows
+
+
+def meetings(session: Session, viewer: Viewer) -> list[date]:
+    """The meetings that have requests, for the list's filter."""
+    found = session.exec(select(col(Request.meeting_date)).where(
+        *_visible(viewer), col(Request.meeting_date).is_not(None)).distinct().order_by(
+        col(Request.meeting_date)))
+    return [d for d in found if d is not None]
+
+
+@dataclass(frozen=True)
+class ToHandle:
+    """What needs a person now."""
+
+    urgent: list[Request]
+    review: list[Request]
+    messages: list[tuple[Message, Request]]
+    quarantined: list[ProcessedMessage]
+
+    @property
+    def count(self) -> int:
+        return len(self.urgent) + len(self.review) + len(self.messages) + len(self.quarantined)
+
+
+def to_handle(session: Session, viewer: Viewer) -> ToHandle:
+    visible = _visible(viewer)
+    open_ = col(Request.status).in_(OPEN)
+    urgent = list(session.exec(select(Request).where(
+        *visible, open_, col(Request.urgent).is_(True)).order_by(col(Request.created_at))))
+    review = list(session.exec(select(Request).where(
+        *visible, open_, col(Request.needs_review).is_(True)).order_by(
+        col(Request.created_at))))
+    messages = [(m, r) for m, r in session.exec(select(Message, Request).join(
+        Request, col(Request.id) == Message.request_id).where(
+        *visible, col(Message.direction) == Direction.IN, col(Message.read_at).is_(None))
+        .order_by(col(Message.at)))]
+    quarantined = quarantine(session, viewer) if viewer.role.edits else []
+    return ToHandle(urgent, review, messages, quarantined)
+
+
+def quarantine(session: Session, viewer: Viewer, limit: int = 500) -> list[ProcessedMessage]:
+    """Emails set aside that nobody has dealt with yet, newest first."""
+    if not viewer.role.edits:
+        return []
+    return list(session.exec(select(ProcessedMessage).where(
+        col(ProcessedMessage.circonscription_id) == viewer.circonscription_id,
+        col(ProcessedMessage.outcome).in_(QUARANTINED),
+        col(ProcessedMessage.handled_at).is_(None)).order_by(
+        col(ProcessedMessage.processed_at).desc()).limit(limit)))
+
+
+def quarantined_email(session: Session, viewer: Viewer,
+                      record_id: int) -> ProcessedMessage | None:
+    if not viewer.role.edits:
+        return None
+    return session.exec(select(ProcessedMessage).where(
+        col(ProcessedMessage.id) == record_id,
+        col(ProcessedMessage.circonscription_id) == viewer.circonscription_id,
+        col(ProcessedMessage.outcome).in_(QUARANTINED))).first()
+
+
+def mark_handled(session: Session, record: ProcessedMessage) -> None:
+    """A person dealt with it: its sender and subject are no longer needed."""
+    record.handled_at = utcnow()
+    record.sender = record.subject = None
+    session.add(record)
+
+
+def mark_read(session: Session, request: Request) -> int:
+    """The school's new messages on this request have been seen."""
+    rows = list(session.exec(select(Message).where(
+        col(Message.request_id) == request.id, col(Message.direction) == Direction.IN,
+        col(Message.read_at).is_(None))))
+    for message in rows:
+        message.read_at = utcnow()
+        session.add(message)
+    return len(rows)
+
+
+def notes(session: Session, request: Request) -> list[tuple[Note, Account]]:
+    return [(n, a) for n, a in session.exec(select(Note, Account).join(
+        Account, col(Account.id) == Note.account_id).where(
+        col(Note.request_id) == request.id).order_by(col(Note.at)))]
+
+
+def add_note(session: Session, request: Request, account: Account, text: str) -> Note:
+    assert request.id is not None and account.id is not None
+    note = Note(request_id=request.id, account_id=account.id, text=text)
+    session.add(note)
+    return note
+
+
+def counts(session: Session, viewer: Viewer) -> dict[str, int]:
+    """The numbers in the navigation."""
+    handle = to_handle(session, viewer)
+    total = session.exec(select(func.count()).select_from(Request).where(
+        *_visible(viewer))).one()
+    return {"a_traiter": handle.count, "demandes": int(total),
+            "quarantaine": len(handle.quarantined)}

@@ -1,0 +1,310 @@
+"""Le bureau, through HTTP on the real application and databases (SQLite, PostgreSQL):
+who may see what, sessions, CSRF, headers, the audit of views, and the correction of a
+fiche with everything derived from it.
+
+All schools, pupils and people are invented."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from bureau.app import create_app
+from bureau.auth import new_account
+from config.settings import Settings, Storage
+from notify.fiche import write_fiche
+from storage import repo
+from storage.db import session_scope
+from storage.models import (
+    Account,
+    AuditEvent,
+    Circonscription,
+    MailKind,
+    Outbox,
+    Outcome,
+    ProcessedMessage,
+    Request,
+    Role,
+    WebSession,
+)
+from tests.conftest import VOIRON
+from tests.mail import FICHE
+
+PASSWORD = "correct horse battery staple"
+FIELDS = {**FICHE, "ecole_nom": "École Jean Jaurès", "eleve_nom": "DUPONT", "classe": "CE2",
+          "date_demande": "2026-10-05"}
+PAGES = ["/", "/demandes", "/demandes.csv", "/demandes/PR-2026-0001", "/quarantaine",
+         "/comptes", "/demandes/PR-2026-0001/fichiers/" + "0" * 64]
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(circonscription=VOIRON, storage=Storage(data_dir=tmp_path / "data"))
+
+
+@pytest.fixture
+def bureau(settings, engine):
+    """The application, one request with its fiche, and an account of each role."""
+    with session_scope(engine) as s:
+        request = repo.add_request(s, Request(
+            reference="PR-2026-0001", sender="ce.0381234x@ac-grenoble.fr", fiche_hash="a" * 64,
+            method="docx", fields=dict(FIELDS), missing=["urgence"], needs_review=True,
+            school_name=FIELDS["ecole_nom"], school_commune="Voiron"))
+        repo.store_file(s, settings.storage.data_dir, request,
+                        write_fiche("pdf", FIELDS), "fiche.pdf")
+        repo.record_processed(s, mailbox="INBOX", uidvalidity=1, uid=9, content_hash="b" * 64,
+                              outcome=Outcome.QUARANTINE, reason="no sender address",
+                              sender="inconnu@example.org", subject="Bonjour")
+        s.add(Circonscription(id=2, name="Circonscription de Vienne"))
+        s.flush()
+        for email, role, circo in [("secretariat@ac-grenoble.fr", Role.SECRETARIAT, 1),
+                                   ("ien@ac-grenoble.fr", Role.IEN, 1),
+                                   ("admin@ac-grenoble.fr", Role.ADMIN, 1),
+                                   ("pole@ac-grenoble.fr", Role.POLE, 1),
+                                   ("secretariat@vienne.fr", Role.SECRETARIAT, 2)]:
+            new_account(s, email, email.split("@")[0].title(), role, PASSWORD, circo)
+    return create_app(settings, engine)
+
+
+def client(app) -> TestClient:
+    # Loopback, as the bureau is served behind its proxy: cookies are not Secure there.
+    return TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
+
+
+def sign_in(app, email: str = "secretariat@ac-grenoble.fr",
+            password: str = PASSWORD) -> TestClient:
+    c = client(app)
+    page = c.get("/connexion")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    answer = c.post("/connexion", data={"email": email, "password": password, "csrf": token})
+    assert answer.status_code == 303
+    return c
+
+
+def csrf(c: TestClient, path: str = "/") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', c.get(path).text)[1]
+
+
+def test_every_page_and_file_needs_a_session_but_signing_in_and_static_files(bureau):
+    c = client(bureau)
+    for path in PAGES:
+        answer = c.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/connexion", path
+    assert c.post("/demandes/PR-2026-0001/notes", data={"texte": "x"}).status_code == 303
+    assert c.get("/connexion").status_code == 200
+    assert c.get("/static/dsfr/dsfr.min.css").status_code == 200
+
+
+def test_sign_in_sets_a_new_http_only_lax_session_and_sign_out_revokes_it(bureau, engine):
+    c = client(bureau)
+    c.cookies.set("saisine_session", "planted-by-someone-else", domain="127.0.0.1")
+    token = re.search(r'name="csrf" value="([^"]+)"', c.get("/connexion").text)[1]
+    answer = c.post("/connexion", data={"email": "Secretariat@ac-grenoble.fr",
+                                         "password": PASSWORD, "csrf": token})
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    first = c.cookies["saisine_session"]
+    assert first != "planted-by-someone-else"
+    again = sign_in(bureau).cookies["saisine_session"]
+    assert again != first  # a new id at every sign-in
+    assert c.get("/").status_code == 200
+    assert c.post("/deconnexion", data={"csrf": csrf(c)}).status_code == 303
+    c.cookies.set("saisine_session", first, domain="127.0.0.1")  # the old cookie, replayed
+    assert c.get("/").headers["location"] == "/connexion"
+    with session_scope(engine) as s:
+        assert all(len(row.token_hash) == 64 and first not in row.token_hash
+                   for row in s.exec(select(WebSession)))
+
+
+def test_sign_in_is_throttled_and_says_nothing_about_which_part_was_wrong(bureau):
+    c = client(bureau)
+    for _ in range(5):
+        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/connexion").text)[1]
+        answer = c.post("/connexion", data={"email": "ien@ac-grenoble.fr", "password": "faux",
+                                             "csrf": token})
+        assert answer.headers["location"] == "/connexion?erreur=identifiants"
+    token = re.search(r'name="csrf" value="([^"]+)"', c.get("/connexion").text)[1]
+    answer = c.post("/connexion", data={"email": "ien@ac-grenoble.fr", "password": PASSWORD,
+                                         "csrf": token})
+    assert answer.headers["location"] == "/connexion?erreur=identifiants"  # locked for now
+    page = c.get("/connexion?erreur=identifiants")
+    assert "Identifiant ou mot de passe incorrect" in page.text
+    # Without the sign-in form's own token (a forged form): refused.
+    assert c.post("/connexion", data={"email": "secretariat@ac-grenoble.fr",
+                                      "password": PASSWORD}).headers["location"] \
+        == "/connexion?erreur=jeton"
+
+
+def test_forms_without_their_csrf_token_are_refused(bureau, engine):
+    c = sign_in(bureau)
+    for data in ({"texte": "Appel de la mère."}, {"texte": "x", "csrf": "wrong"}):
+        assert c.post("/demandes/PR-2026-0001/notes", data=data).status_code == 403
+    assert c.post("/demandes/PR-2026-0001/notes",
+                  data={"texte": "Appel de la mère.", "csrf": csrf(c)}).status_code == 303
+    assert "Appel de la mère." in c.get("/demandes/PR-2026-0001").text
+
+
+def test_another_circonscription_or_role_sees_nothing_of_a_request(bureau):
+    other = sign_in(bureau, "secretariat@vienne.fr")
+    for path in PAGES[3:4] + PAGES[-1:] + ["/demandes/PR-2026-0001/fichiers/x/apercu"]:
+        assert other.get(path).status_code == 404
+    assert "PR-2026-0001" not in other.get("/demandes").text
+    assert "PR-2026-0001" not in other.get("/demandes.csv").text
+    assert "Bonjour" not in other.get("/quarantaine").text
+    assert other.post("/quarantaine/1/classer", data={"csrf": csrf(other)}).status_code == 404
+    admin = sign_in(bureau, "admin@ac-grenoble.fr")
+    assert admin.get("/demandes/PR-2026-0001").status_code == 404
+    assert admin.get("/quarantaine").status_code == 404
+    assert "secretariat@vienne.fr" not in admin.get("/comptes").text
+    pole = sign_in(bureau, "pole@ac-grenoble.fr")  # not on an agenda, not theirs
+    assert pole.get("/demandes/PR-2026-0001").status_code == 404
+
+
+def test_a_member_of_the_pole_sees_the_requests_of_a_meeting(bureau, engine):
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        request.meeting_date = date.today() + timedelta(days=10)
+        s.add(request)
+    pole = sign_in(bureau, "pole@ac-grenoble.fr")
+    page = pole.get("/demandes/PR-2026-0001")
+    assert page.status_code == 200 and "Enregistrer les corrections" not in page.text
+    assert pole.get("/quarantaine").status_code == 404
+
+
+def test_headers_files_as_attachments_and_every_view_audited_without_pupil_data(
+        bureau, engine, settings):
+    c = sign_in(bureau)
+    page = c.get("/demandes/PR-2026-0001")
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
+    assert "DUPONT" in page.text
+    [sha] = re.findall(r"/fichiers/([0-9a-f]{64})\"", page.text)[:1]
+    download = c.get(f"/demandes/PR-2026-0001/fichiers/{sha}")
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    image = c.get(f"/demandes/PR-2026-0001/fichiers/{sha}/page/1.png")
+    assert image.headers["content-type"] == "image/png" and image.content[:4] == b"\x89PNG"
+    with session_scope(engine) as s:
+        viewed = list(s.exec(select(AuditEvent).where(AuditEvent.event == "request.viewed")))
+    assert [(v.reference, v.detail) for v in viewed] == [
+        ("PR-2026-0001", "by secretariat@ac-grenoble.fr")]
+
+
+def test_a_correction_updates_what_derives_and_clears_the_review_and_alerts_when_urgent(
+        bureau, engine):
+    c = sign_in(bureau)
+    token = csrf(c, "/demandes/PR-2026-0001")
+    refused = c.post("/demandes/PR-2026-0001/champs", data={
+        "csrf": token, "eleve_date_naissance": "hier", "urgence": "oui"})
+    assert refused.status_code == 400 and "une date est attendue" in refused.text
+    with session_scope(engine) as s:
+        assert repo.find_request(s, "PR-2026-0001").urgent is False  # nothing saved
+    answer = c.post("/demandes/PR-2026-0001/champs", data={
+        "csrf": token, "ecole_nom": "École Jean Jaurès (Voiron)", "urgence": "oui",
+        "urgence_motif": "Menaces répétées.", "motifs": ["harcelement", "crise"],
+        "eleve_date_naissance": "12/03/2017"})
+    assert answer.status_code == 303
+    assert "IEN est alerté" in c.get(answer.headers["location"]).text
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        assert request.urgent and not request.needs_review and request.missing == []
+        assert request.school_name == "École Jean Jaurès (Voiron)"
+        assert request.fields["motifs"] == ["harcelement", "crise"]
+        assert request.fields["eleve_date_naissance"] == "2017-03-12"
+        [alert] = s.exec(select(Outbox).where(Outbox.kind == MailKind.ALERT))
+        assert alert.reference == "PR-2026-0001"
+        [audit] = s.exec(select(AuditEvent).where(AuditEvent.event == "request.corrected"))
+        assert "urgence" in audit.detail and "DUPONT" not in audit.detail
+    # Off the list of fiches to check.
+    assert "Fiches à vérifier" not in c.get("/").text
+
+
+def test_a_status_needs_its_reason_to_be_classee_sans_suite(bureau, engine):
+    c = sign_in(bureau, "ien@ac-grenoble.fr")
+    token = csrf(c, "/demandes/PR-2026-0001")
+    page = c.post("/demandes/PR-2026-0001/statut", data={"csrf": token, "statut": "dismissed"})
+    assert page.status_code == 400 and "indiquez la raison" in page.text
+    c.post("/demandes/PR-2026-0001/statut", data={
+        "csrf": token, "statut": "dismissed", "raison": "Situation réglée par l'école."})
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        assert request.status == "dismissed"
+        assert request.history[-1]["reason"] == "Situation réglée par l'école."
+    assert "classée sans suite" in c.get("/demandes?statut=dismissed").text
+
+
+def test_the_list_filters_searches_and_exports_csv(bureau):
+    c = sign_in(bureau)
+    assert "PR-2026-0001" in c.get("/demandes?q=jaur").text
+    assert "PR-2026-0001" not in c.get("/demandes?q=grenoble-centre").text
+    assert "PR-2026-0001" in c.get("/demandes?a_verifier=1").text
+    assert "PR-2026-0001" not in c.get("/demandes?urgent=1").text
+    assert "PR-2026-0001" in c.get("/demandes?motif=harcelement").text
+    csv = c.get("/demandes.csv?a_verifier=1")
+    assert csv.headers["content-disposition"] == 'attachment; filename="demandes.csv"'
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Référence;Reçue le;École;Élève")
+    assert "DUPONT" in lines[1]
+
+
+def test_the_quarantine_shows_who_and_why_and_dismissing_forgets_them(bureau, engine):
+    c = sign_in(bureau)
+    page = c.get("/quarantaine")
+    assert "inconnu@example.org" in page.text and "Aucune adresse d&#39;expéditeur" in page.text
+    assert c.post("/quarantaine/1/classer", data={"csrf": csrf(c, "/quarantaine")}) \
+        .status_code == 303
+    assert "inconnu@example.org" not in c.get("/quarantaine").text
+    with session_scope(engine) as s:
+        [record] = s.exec(select(ProcessedMessage))
+        assert record.handled_at is not None and record.sender is None and record.subject is None
+
+
+def test_a_word_fiche_is_shown_as_its_pages_converted_once(bureau, engine, settings):
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        stored = repo.store_file(s, settings.storage.data_dir, request,
+                                 write_fiche("docx", FIELDS), "fiche.docx")
+        sha = stored.sha256
+    c = sign_in(bureau)
+    assert f'/fichiers/{sha}/page/1.png"' in c.get("/demandes/PR-2026-0001").text
+    image = c.get(f"/demandes/PR-2026-0001/fichiers/{sha}/page/1.png")
+    assert image.status_code == 200 and image.content[:4] == b"\x89PNG"
+    assert list((settings.storage.data_dir / "cache" / "pdf").rglob(f"{sha}.pdf"))
+
+
+def test_the_command_line_corrects_as_the_bureau_does_and_adds_accounts(
+        tmp_path, engine, monkeypatch):
+    from typer.testing import CliRunner
+
+    from worker.cli import app
+
+    config = tmp_path / "saisine.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n'
+                      f'database_url = "{engine.url.render_as_string(hide_password=False)}"\n')
+    with session_scope(engine) as s:
+        repo.add_request(s, Request(reference="PR-2026-0001", sender="ce.0381234x@ac-grenoble.fr",
+                                    fiche_hash="c" * 64, method="docx", fields=dict(FIELDS),
+                                    missing=["urgence"], needs_review=True))
+    runner = CliRunner()
+    done = runner.invoke(app, ["--config", str(config), "correct", "PR-2026-0001",
+                               "urgence=non", "motifs=pap,crise"])
+    assert done.exit_code == 0 and done.output.startswith("PR-2026-0001: motifs\n")
+    bad = runner.invoke(app, ["--config", str(config), "correct", "PR-2026-0001",
+                              "eleve_niveau=CM5"])
+    assert bad.exit_code == 2 and "un niveau est attendu" in bad.output
+    monkeypatch.setenv("SAISINE_NEW_PASSWORD", PASSWORD)
+    added = runner.invoke(app, ["--config", str(config), "user", "add", "ien@ac-grenoble.fr",
+                                "--name", "Paul Durand", "--role", "ien"])
+    assert added.exit_code == 0 and "compte créé (IEN)" in added.output
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        assert request.fields["urgence"] is False and request.fields["motifs"] == ["crise", "pap"]
+        assert not request.needs_review
+        [account] = s.exec(select(Account))
+        assert account.password_hash.startswith("$argon2id$") and PASSWORD not in str(account)

@@ -1,0 +1,146 @@
+"""Le bureau in a real browser (Debian's Chromium, driven by Playwright), against the real
+worker (Dovecot, aiosmtpd) and a real `saisine web` process: the secretariat's day, with
+the keyboard, each page checked by axe-core and saved as a screenshot
+(`tests/screenshots/`, or $SAISINE_SCREENSHOTS) for a person to look at.
+
+All schools, pupils and people are invented."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect, sync_playwright
+
+from storage import repo
+from storage.db import make_engine, session_scope
+from tests import dovecot as dv
+from tests.conftest import DATA
+from tests.mail import message
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "une phrase de passe assez longue"
+SHOTS = Path(os.environ.get("SAISINE_SCREENSHOTS", Path(__file__).parent / "screenshots"))
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's chromium is installed by `make test`")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def saisine(config: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([sys.executable, "-m", "worker.cli", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=180,
+                          env=env or dv.worker_env())
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def served(tmp_path, dovecot, smtp_server):
+    """A scanned fiche and a school's reply, read by the worker; an account of the
+    secretariat; the bureau served by its own process."""
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port,
+                              tmp_path / "data")
+    scan = (DATA / "44-scan-pdf.pdf").read_bytes()
+    dovecot.deliver(message(subject="Fiche de demande (scan)",
+                            attachments=[("fiche scannée.pdf", scan, "application/pdf")])
+                    .as_bytes())
+    saisine(config, "run", "--once")
+    [ack] = [m for rcpt, m in smtp_server.messages if "ce.0381234x@ac-grenoble.fr" in rcpt]
+    dovecot.deliver(message(subject=f"Re: {ack['Subject']}", In_Reply_To=ack["Message-ID"],
+                            body="Bonjour, la famille sera présente à la réunion.").as_bytes())
+    saisine(config, "run", "--once")
+    saisine(config, "user", "add", "secretariat@ac-grenoble.fr", "--name", "Agnès Martin",
+            "--role", "secretariat", env={**dv.worker_env(), "SAISINE_NEW_PASSWORD": PASSWORD})
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config), "web",
+                               "--port", str(port)], env=dv.worker_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail(f"the bureau did not start: {server.stdout.read().decode()[-2000:]}")
+    try:
+        yield f"http://127.0.0.1:{port}", tmp_path / "data"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def look(page: Page, name: str) -> None:
+    """Save what a person sees, and let axe-core judge it (RGAA: no serious or critical
+    violation)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{name}: " + "; ".join(f"{v['id']}: {v['help']}" for v in bad)
+
+
+def test_a_scan_is_typed_in_beside_its_image_and_leaves_the_list(served):
+    url, data_dir = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        page.goto(url)
+        expect(page).to_have_url(f"{url}/connexion")
+        look(page, "01-connexion")
+        # Signing in with the keyboard only.
+        page.get_by_label("Adresse électronique").focus()
+        page.keyboard.type("secretariat@ac-grenoble.fr")
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="À traiter", exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="Fiches à vérifier")).to_be_visible()
+        expect(page.get_by_role("heading", name="Messages des écoles non lus")).to_be_visible()
+        look(page, "02-a-traiter")
+
+        page.get_by_role("link", name="PR-2026-0001").first.click()
+        expect(page.get_by_role("heading", name="PR-2026-0001", exact=False).first).to_be_visible()
+        expect(page.get_by_alt_text("fiche scannée.pdf, page 1 sur 2")).to_be_visible()
+        expect(page.get_by_text("la famille sera présente à la réunion")).to_be_visible()
+        look(page, "03-demande-scan")
+        page.get_by_label("Nom de l'école").fill("École du Bourg")
+        page.get_by_label(re.compile(r"^Commune")).fill("Voiron")
+        page.get_by_label("Nom du demandeur").fill("Claire Martin")
+        # DSFR draws the box on the label: ticked with the keyboard, as a person would.
+        page.get_by_label("Suivi d'élèves présentant des troubles sévères du comportement") \
+            .focus()
+        page.keyboard.press("Space")
+        page.get_by_label("Description de la situation").fill(
+            "Crises répétées en classe ; l'équipe demande un appui.")
+        page.get_by_label("Demande urgente").select_option("non")
+        page.get_by_label("Date de la demande").fill("05/10/2026")
+        page.get_by_role("button", name="Enregistrer les corrections").click()
+        expect(page.get_by_text("Corrections enregistrées.")).to_be_visible()
+        look(page, "04-demande-corrigee")
+
+        page.get_by_role("link", name="À traiter").first.click()
+        expect(page.get_by_text("Rien à traiter pour l'instant.")).to_be_visible()
+        page.get_by_role("link", name="Demandes").first.click()
+        expect(page.get_by_role("cell", name="École du Bourg (Voiron)")).to_be_visible()
+        look(page, "05-demandes")
+        browser.close()
+    engine = make_engine(f"sqlite:///{data_dir / 'saisine.db'}")
+    with session_scope(engine) as s:
+        [request] = repo.agenda_requests(s, repo.utcnow().date())
+        assert request.school_name == "École du Bourg" and not request.needs_review
+    engine.dispose()

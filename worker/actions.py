@@ -1,0 +1,116 @@
+"""What a person does to a request, from the bureau or the command line: correct what was
+read, change its status, note something. One function each, in the caller's transaction;
+the audit names who did it and which fields, never their values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from config.errors import ActionError
+from config.settings import Settings
+from notify import mails
+from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, MOTIF_CODES, REQUIRED, Kind
+from parsers.normalise import NORMALISERS
+from storage import repo
+from storage.models import Request, RequestStatus, utcnow
+from worker.routing import fiche_keys
+
+
+@dataclass(frozen=True)
+class Corrected:
+    changed: list[str]  # the fields whose value changed
+    alerted: bool  # the request became urgent: the IEN was alerted
+    still_to_check: list[str]  # required fields still missing
+
+
+def value_of(key: str, given: Any) -> Any:
+    """A value typed by a person, normalised as if read from a fiche: None when empty.
+    Raises `ActionError` when it is not a value of its kind (a date that is none)."""
+    spec = FIELD_BY_KEY.get(key)
+    if spec is None:
+        raise ActionError(f"{key} : ce champ n'existe pas")
+    if spec.kind is Kind.MOTIFS:
+        codes = [given] if isinstance(given, str) else list(given or [])
+        unknown = [c for c in codes if c not in MOTIF_CODES]
+        if unknown:
+            raise ActionError(f"{spec.shown_as} : motif inconnu ({', '.join(unknown)})")
+        return [c for c in MOTIF_CODES if c in codes] or None
+    if spec.kind is Kind.BOOL:
+        if given in (None, ""):
+            return None
+        if isinstance(given, bool):
+            return given
+        text = str(given).strip().lower()
+        if text in ("oui", "true", "1", "yes"):
+            return True
+        if text in ("non", "false", "0", "no"):
+            return False
+        raise ActionError(f"{spec.shown_as} : oui ou non")
+    text = str(given or "").strip()
+    if not text:
+        return None
+    value, warning = NORMALISERS[spec.kind](key, text)
+    if value in (None, "") or (warning and spec.kind in (Kind.DATE, Kind.NIVEAU, Kind.UAI)):
+        raise ActionError(f"{spec.shown_as} : {_EXPECTED.get(spec.kind, 'valeur illisible')}")
+    return value
+
+
+# What a person is told a field expects, when what they typed is not one.
+_EXPECTED = {Kind.DATE: "une date est attendue (jj/mm/aaaa)",
+             Kind.NIVEAU: "un niveau est attendu (TPS, PS, MS, GS, CP, CE1, CE2, CM1, CM2)",
+             Kind.UAI: "un numéro UAI est attendu (7 chiffres et une lettre, ex. 0381234K)",
+             Kind.EMAIL: "une adresse électronique est attendue",
+             Kind.PHONE: "un numéro de téléphone est attendu"}
+
+
+def correct(session: Session, settings: Settings, request: Request, changes: dict[str, Any],
+            who: str) -> Corrected:
+    """A person's correction of what was read: the fields change, and everything derived
+    from them (school, commune, the keys that recognise the fiche, what is missing). The
+    review flag clears when no required field is missing; a request that becomes urgent
+    alerts the IEN now, as a corrected fiche would."""
+    # Every field of the contract, as an extraction gives them (None where not read).
+    fields = {key: request.fields.get(key) for key in FIELD_KEYS}
+    for key, given in changes.items():
+        fields[key] = value_of(key, given)
+    changed = sorted(k for k in changes if fields.get(k) != request.fields.get(k))
+    if not changed:
+        return Corrected([], False, list(request.missing))
+    was_urgent = request.urgent
+    request.fields = fields
+    request.school_name, request.school_commune = fields.get("ecole_nom"), fields.get(
+        "ecole_commune")
+    request.identity_key, request.content_key = fiche_keys(fields)
+    request.missing = [k for k in REQUIRED if fields.get(k) in (None, [], "")]
+    request.needs_review = bool(request.missing)
+    request.urgent = bool(fields.get("urgence")) or (was_urgent and "urgence" not in changed)
+    session.add(request)
+    repo.audit(session, "request.corrected", request.reference,
+               f"by {who}; fields changed: {', '.join(changed)}"[:500])
+    alerted = False
+    if request.urgent and not was_urgent and settings.circonscription.alert_to:
+        repo.enqueue(session, mails.alert(request, request.fiche_hash, False, request.sender,
+                                          settings.circonscription))
+        alerted = True
+    return Corrected(changed, alerted, list(request.missing))
+
+
+def set_status(session: Session, request: Request, status: RequestStatus, who: str,
+               reason: str = "") -> None:
+    """Move a request along (reçue → à l'étude ...); classée sans suite needs a reason,
+    kept in its history with the earlier state."""
+    if status is RequestStatus.DISMISSED and not reason.strip():
+        raise ActionError("Classée sans suite : indiquez la raison.")
+    if request.status == status:
+        return
+    request.history = [*request.history, {
+        "at": utcnow().isoformat(), "status": request.status, "decision": request.decision,
+        "referent": request.referent, "to": status.value, "reason": reason.strip()[:500],
+        "by": who}]
+    request.status = status
+    session.add(request)
+    repo.audit(session, "request.status", request.reference, f"by {who}: {status.value}")
