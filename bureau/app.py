@@ -262,7 +262,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     def show(request: Request, session: Session, page: Page, r: Demande,
              status: int = 200) -> HTMLResponse:
         repo.audit(session, "request.viewed", r.reference, f"by {page.account.email}")
-        read.mark_read(session, r)
+        if page.viewer.role.edits:  # those who answer schools have now seen their messages
+            read.mark_read(session, r)
         files = [preview.describe(settings.storage.data_dir, f, settings.libreoffice,
                                   settings.limits.convert_timeout_seconds)
                  for f in repo.files_of(session, r)]

@@ -60,7 +60,8 @@ def sign_in(session: Session, email: str, password: str,
     if not valid:
         account.failed_logins += 1
         if account.failed_logins >= FREE_FAILURES:
-            account.locked_until = now + LOCK_STEP * 2 ** (account.failed_logins - FREE_FAILURES)
+            doublings = min(account.failed_logins - FREE_FAILURES, 10)  # at most 8.5 hours
+            account.locked_until = now + LOCK_STEP * 2 ** doublings
         session.add(account)
         return None
     if updated:
