@@ -32,9 +32,11 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
 from bureau import auth, preview
+from config.calendar import Meeting
 from config.errors import ActionError
 from config.settings import LOOPBACK, Settings
-from notify.compose import shown
+from notify import agenda as documents
+from notify.compose import date_fr, shown
 from parsers.fields import FIELD_BY_KEY, MOTIFS, SECTIONS, fields_in, motif_label
 from parsers.registry import file_type
 from storage import accounts, repo
@@ -43,6 +45,13 @@ from storage.db import session_scope
 from storage.models import Account, RequestStatus, Role, WebSession
 from storage.models import Request as Demande
 from worker import actions
+from worker.meetings import (
+    agenda_file_stem,
+    build_agenda,
+    deadline_of,
+    queue_agenda,
+    queue_decision,
+)
 
 log = logging.getLogger("saisine.bureau")
 HERE = Path(__file__).parent
@@ -110,6 +119,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             role = page.viewer.role
             items = [("/", "À traiter", counts["a_traiter"], role.sees_pupils),
                      ("/demandes", "Demandes", counts["demandes"], role.sees_pupils),
+                     ("/reunions", "Réunions", None, role.sees_pupils),
                      ("/quarantaine", "Quarantaine", counts["quarantaine"], role.edits),
                      ("/comptes", "Comptes", None, role.administers)]
             path = request.url.path
@@ -271,7 +281,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         return render(request, "demande.html", r.reference, page, session, status=status, r=r,
                       files=files, sections=sections, motifs=MOTIFS,
                       statuses=list(RequestStatus), can_edit=page.viewer.role.edits,
-                      conversation=repo.conversation(session, r), notes=read.notes(session, r))
+                      conversation=repo.conversation(session, r), notes=read.notes(session, r),
+                      pole=settings.pole, meetings=[m.date for m in settings.meetings])
 
     def refused(request: Request, session: Session, page: Page, reference: str,
                 err: Exception) -> HTMLResponse:
@@ -324,6 +335,57 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                 return refused(request, session, page, reference, err)
         return _back(reference, "success", "statut", "statut")
 
+    @app.post("/demandes/{reference}/reponse")
+    async def answer(request: Request, reference: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page, r = editing(request, session, form, reference)
+            try:
+                actions.reply(session, settings, r, str(form.get("message", "")),
+                              page.account.name, page.account.email)
+            except ActionError as err:
+                return refused(request, session, page, reference, err)
+        return _back(reference, "success", "reponse", "conversation")
+
+    @app.post("/demandes/{reference}/decision")
+    async def decision(request: Request, reference: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page, r = editing(request, session, form, reference)
+            try:
+                actions.decide(session, settings, r, str(form.get("suite", "")).strip() or None,
+                               str(form.get("referent", "")) or None,
+                               form.get("clore") == "1", page.account.email)
+            except ActionError as err:
+                return refused(request, session, page, reference, err)
+        return _back(reference, "success", "decision", "decision")
+
+    @app.post("/demandes/{reference}/notifier")
+    async def notify(request: Request, reference: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page, r = editing(request, session, form, reference)
+            try:
+                _, queued = queue_decision(session, settings, r.reference)
+            except ActionError as err:
+                return refused(request, session, page, reference, err)
+        return _back(reference, "success" if queued else "info",
+                     "decision-envoyee" if queued else "decision-deja", "decision")
+
+    @app.post("/demandes/{reference}/reunion")
+    async def meeting(request: Request, reference: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page, r = editing(request, session, form, reference)
+            chosen = _date_or_none(str(form.get("reunion", "")))
+            try:
+                if chosen is None:
+                    raise ActionError("Choisissez une réunion.")
+                actions.move(session, settings, r, chosen, page.account.email)
+            except ActionError as err:
+                return refused(request, session, page, reference, err)
+        return _back(reference, "success", "reunion", "decision")
+
     @app.post("/demandes/{reference}/notes")
     async def note(request: Request, reference: str) -> Response:
         form = await request.form()
@@ -375,6 +437,142 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                 raise HTTPException(404)
         return repo.file_path(settings.storage.data_dir, sha256)
 
+    # --- meetings ------------------------------------------------------------------
+
+    def the_meeting(day: str) -> Meeting:
+        found = next((m for m in settings.meetings if m.date.isoformat() == day), None)
+        if found is None:
+            raise HTTPException(404)
+        return found
+
+    def in_order(session: Session, page: Page, meeting: Meeting) -> list[Demande]:
+        """The meeting's requests in its agenda's order (urgent, by motif, to check)."""
+        rows = read.meeting_requests(session, page.viewer, meeting.date)
+        agenda = documents.build(rows, meeting.date, deadline_of(meeting, settings), "")
+        order = [item.reference for section in agenda.sections for item in section.items]
+        by_ref = {r.reference: r for r in rows}
+        return [by_ref[ref] for ref in order if ref in by_ref]
+
+    @app.get("/reunions", response_class=HTMLResponse)
+    def meetings_page(request: Request) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            if not page.viewer.role.sees_pupils:
+                raise HTTPException(404)
+            today = datetime.now(zone).date()
+            rows = [(m, deadline_of(m, settings), len(in_order(session, page, m)))
+                    for m in sorted(settings.meetings, key=lambda m: m.date)]
+            return render(request, "reunions.html", "Réunions", page, session, rows=rows,
+                          today=today)
+
+    @app.get("/reunions/{day}", response_class=HTMLResponse)
+    def meeting_page(request: Request, day: str) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            if not page.viewer.role.sees_pupils:
+                raise HTTPException(404)
+            meeting = the_meeting(day)
+            rows = in_order(session, page, meeting)
+            return render(request, "reunion.html", f"Réunion du {_day(meeting.date)}", page,
+                          session, meeting=meeting, deadline=deadline_of(meeting, settings),
+                          rows=rows, can_edit=page.viewer.role.edits)
+
+    @app.get("/reunions/{day}/ordre-du-jour.{kind}")
+    def agenda_file(request: Request, day: str, kind: str) -> Response:
+        if kind not in ("docx", "pdf"):
+            raise HTTPException(404)
+        with db() as session:
+            page = signed_in(request, session)
+            if not page.viewer.role.sees_pupils:
+                raise HTTPException(404)
+            meeting = the_meeting(day)
+            agenda = build_agenda(session, settings, meeting)
+            repo.audit(session, "agenda.downloaded", None,
+                       f"meeting {meeting.date} by {page.account.email}")
+        data = documents.to_docx(agenda) if kind == "docx" else documents.to_pdf(agenda)
+        _, mime = file_type(data)
+        name = f"{agenda_file_stem(meeting)}.{kind}"
+        return Response(data, media_type=mime,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.post("/reunions/{day}/envoyer")
+    async def send_agenda(request: Request, day: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            if not page.viewer.role.edits:
+                raise HTTPException(404)
+            meeting = the_meeting(day)
+            queued = queue_agenda(session, settings, meeting, again=repo.utcnow().isoformat())
+            repo.audit(session, "agenda.sent_on_demand", None,
+                       f"meeting {meeting.date} by {page.account.email}")
+        what = "ordre-du-jour" if queued else "ordre-du-jour-sans-destinataire"
+        return RedirectResponse(f"/reunions/{day}?info=success:{what}", status_code=303)
+
+    @app.get("/reunions/{day}/seance", response_class=HTMLResponse)
+    def meeting_mode(request: Request, day: str) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            if not page.viewer.role.edits:
+                raise HTTPException(404)
+            meeting = the_meeting(day)
+            rows = in_order(session, page, meeting)
+            n = _number(request.query_params.get("n", "1"))
+            if n > len(rows):
+                decided = [r for r in rows if r.decision]
+                return render(request, "seance_fin.html", f"Séance du {_day(meeting.date)}",
+                              page, session, meeting=meeting, rows=rows, decided=decided)
+            r = rows[n - 1]
+            repo.audit(session, "request.viewed", r.reference, f"by {page.account.email}")
+            return render(request, "seance.html", f"Séance du {_day(meeting.date)}", page,
+                          session, meeting=meeting, r=r, n=n, total=len(rows), pole=settings.pole)
+
+    @app.post("/reunions/{day}/seance/{reference}")
+    async def meeting_decision(request: Request, day: str, reference: str) -> Response:
+        form = await request.form()
+        n = _number(str(form.get("n", "1")))
+        with db() as session:
+            page, r = editing(request, session, form, reference)
+            meeting = the_meeting(day)
+            try:
+                if r.meeting_date != meeting.date:  # carried over: decided at this meeting
+                    actions.move(session, settings, r, meeting.date, page.account.email)
+                actions.decide(session, settings, r, str(form.get("suite", "")).strip() or None,
+                               str(form.get("referent", "")) or None, form.get("clore") == "1",
+                               page.account.email)
+            except ActionError as err:
+                session.rollback()
+                page.flashes.append(("error", str(err)))
+                return render(request, "seance.html", f"Séance du {_day(meeting.date)}", page,
+                              session, status=400, meeting=meeting, r=r, n=n,
+                              total=len(in_order(session, page, meeting)), pole=settings.pole)
+        return RedirectResponse(f"/reunions/{day}/seance?n={n + 1}", status_code=303)
+
+    @app.post("/reunions/{day}/notifier")
+    async def notify_all(request: Request, day: str) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            if not page.viewer.role.edits:
+                raise HTTPException(404)
+            meeting = the_meeting(day)
+            sent = 0
+            for r in in_order(session, page, meeting):
+                if r.decision:
+                    try:
+                        _, queued = queue_decision(session, settings, r.reference)
+                    except ActionError as err:  # before the meeting: nothing goes
+                        page.flashes.append(("error", str(err)))
+                        session.rollback()
+                        return render(request, "reunion.html",
+                                      f"Réunion du {_day(meeting.date)}", page, session,
+                                      status=400, meeting=meeting, rows=in_order(
+                                          session, page, meeting),
+                                      deadline=deadline_of(meeting, settings), can_edit=True)
+                    sent += queued
+        what = "decisions" if sent else "decisions-deja"
+        return RedirectResponse(f"/reunions/{day}?info=success:{what}", status_code=303)
+
     @app.get("/quarantaine", response_class=HTMLResponse)
     def quarantine(request: Request) -> Response:
         with db() as session:
@@ -420,7 +618,19 @@ _FLASHES = {"corrige": "Corrections enregistrées.",
             "alerte": "Corrections enregistrées. La demande est désormais urgente : l'IEN est "
                       "alerté.",
             "aucun-changement": "Aucune modification.", "statut": "Statut modifié.",
-            "note": "Note ajoutée.", "classe": "Courriel classé."}
+            "note": "Note ajoutée.", "classe": "Courriel classé.",
+            "reponse": "Message mis en file d'envoi : il part vers l'école dans la minute.",
+            "decision": "Décision enregistrée.",
+            "decision-envoyee": "Décision mise en file d'envoi vers l'école.",
+            "decision-deja": "Cette décision avait déjà été envoyée à l'école : rien de plus "
+                             "n'est envoyé.",
+            "reunion": "Demande déplacée à une autre réunion.",
+            "ordre-du-jour": "Ordre du jour mis en file d'envoi aux membres du pôle.",
+            "ordre-du-jour-sans-destinataire": "Aucun destinataire : ajoutez les membres du "
+                                              "pôle dans les réglages ([[pole]]).",
+            "decisions": "Décisions mises en file d'envoi vers les écoles.",
+            "decisions-deja": "Ces décisions avaient déjà été envoyées : rien de plus n'est "
+                              "envoyé."}
 _LOGIN_ERRORS = {"identifiants": "Identifiant ou mot de passe incorrect, ou compte "
                                  "momentanément bloqué après plusieurs essais.",
                  "jeton": "La page de connexion avait expiré : veuillez réessayer."}
@@ -436,6 +646,11 @@ def _status_label(value: str) -> str:
 def _field_label(key: str) -> str:
     spec = FIELD_BY_KEY.get(key)
     return spec.shown_as if spec else key
+
+
+def _number(text: str) -> int:
+    """A position in a list, from a URL or a form: 1 when it is not one."""
+    return max(1, int(text)) if text.isdigit() else 1
 
 
 def _date_or_none(text: str) -> date | None:
@@ -488,6 +703,14 @@ def _filters(templates: Jinja2Templates, zone: ZoneInfo) -> None:
         return "" if value in (None, [], "") else shown(key, value)
 
     env = templates.env
-    env.filters.update(day=_day, moment=moment, iso_moment=iso_moment, size=size,
+    def long_day(value: date | None) -> str:
+        return date_fr(value) if value else ""
+
+    def iso_day(value: str | None) -> str:
+        day = _date_or_none(value or "")
+        return _day(day) if day else ""
+
+    env.filters.update(day=_day, long_day=long_day, moment=moment, iso_moment=iso_moment,
+                       iso_day=iso_day, size=size,
                        shown=shown_value, reason=french_reason, field_label=_field_label,
                        motif_label=motif_label)

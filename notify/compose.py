@@ -68,8 +68,10 @@ def build(*, message_id: str, kind: MailKind, sender: str, recipients: list[str]
         mail["In-Reply-To"] = in_reply_to
         mail["References"] = in_reply_to
     # RFC 3834: answers are auto-replied, alerts auto-generated; ask other robots for silence.
-    mail["Auto-Submitted"] = "auto-replied" if kind.answers_sender else "auto-generated"
-    mail["X-Auto-Response-Suppress"] = "All"
+    # A person's reply from the bureau is neither: it goes as any person's mail does.
+    if kind.automatic:
+        mail["Auto-Submitted"] = "auto-replied" if kind.answers_sender else "auto-generated"
+        mail["X-Auto-Response-Suppress"] = "All"
     mail.set_content(body_text)
     if body_html:
         mail.add_alternative(body_html, subtype="html")

@@ -160,3 +160,14 @@ def decision(request: Request, decided_at: str, follower: Member | None,
                   subject=f"[{request.reference}] Suite donnée par le pôle ressource",
                   text=text, in_reply_to=acknowledgement_id(request.reference, circo),
                   reference=request.reference)
+
+
+def reply(request: Request, text: str, author: str, in_reply_to: str, token: str,
+          circo: Circonscription) -> Draft:
+    """A person's message to the school about its request, from the bureau: their words,
+    signed with their name, threaded with the school's last email."""
+    body = compose.render("reply.txt.j2", r=request, text=text.strip(), author=author,
+                          circonscription=circo.name)
+    return _draft(circo, MailKind.REPLY, (request.reference, token), recipients=[request.sender],
+                  subject=f"[{request.reference}] Message du pôle ressource", text=body,
+                  in_reply_to=in_reply_to, reference=request.reference)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -111,6 +111,17 @@ def meetings(session: Session, viewer: Viewer) -> list[date]:
         *_visible(viewer), col(Request.meeting_date).is_not(None)).distinct().order_by(
         col(Request.meeting_date)))
     return [d for d in found if d is not None]
+
+
+def meeting_requests(session: Session, viewer: Viewer, meeting: date) -> list[Request]:
+    """What a meeting studies: its own requests (decided ones stay, for the meeting mode
+    and its record), and those still open from before it or with no meeting (carried
+    over, as its agenda says)."""
+    carried = and_(col(Request.status).in_(OPEN),
+                   or_(col(Request.meeting_date) < meeting, col(Request.meeting_date).is_(None)))
+    return list(session.exec(select(Request).where(
+        *_visible(viewer), or_(col(Request.meeting_date) == meeting, carried))
+        .order_by(col(Request.created_at))))
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ class MailKind(StrEnum):
     REMINDER = "reminder"  # the call for requests before a deadline
     DECISION = "decision"  # the pôle's decision, to the school
     SCHOOL_MESSAGE = "school_message"  # tells who follows a request that the school wrote
+    REPLY = "reply"  # a person's message to the school, written in the bureau
 
     @property
     def answers_sender(self) -> bool:
@@ -78,7 +79,12 @@ class MailKind(StrEnum):
     @property
     def to_school(self) -> bool:
         """Part of a request's conversation with its school (the others are internal)."""
-        return self in (MailKind.ACK, MailKind.NO_FICHE, MailKind.DECISION)
+        return self in (MailKind.ACK, MailKind.NO_FICHE, MailKind.DECISION, MailKind.REPLY)
+
+    @property
+    def automatic(self) -> bool:
+        """Written by Saisine (RFC 3834 Auto-Submitted); a person's own reply is not."""
+        return self is not MailKind.REPLY
 
 
 class Role(StrEnum):

@@ -226,6 +226,16 @@ def conversation(session: Session, request: Request) -> list[tuple[Message, Outb
     return [(message, mail) for message, mail in rows]
 
 
+def last_school_email_id(session: Session, request: Request) -> str | None:
+    """The Message-ID of the school's latest email about this request: a reply threads
+    under it."""
+    found = session.exec(select(ProcessedMessage.message_id).join(
+        Message, col(Message.processed_id) == ProcessedMessage.id).where(
+        col(Message.request_id) == request.id, col(Message.direction) == Direction.IN,
+        col(ProcessedMessage.message_id).is_not(None)).order_by(col(Message.id).desc())).first()
+    return found
+
+
 def replies_to(session: Session, address: str, since: datetime) -> int:
     """How many answers (acknowledgements, requests for a fiche) went to `address` since."""
     answers = [kind for kind in MailKind if kind.answers_sender]

@@ -15,8 +15,11 @@ from sqlmodel import select
 
 from bureau.app import create_app
 from bureau.auth import new_account
+from config.calendar import Meeting, Member
 from config.settings import Settings, Storage
+from notify.compose import build
 from notify.fiche import write_fiche
+from notify.mails import acknowledgement_id
 from storage import repo
 from storage.db import session_scope
 from storage.models import (
@@ -41,9 +44,16 @@ PAGES = ["/", "/demandes", "/demandes.csv", "/demandes/PR-2026-0001", "/quaranta
          "/comptes", "/demandes/PR-2026-0001/fichiers/" + "0" * 64]
 
 
+NEXT = date.today() + timedelta(days=14)
+LAST = date.today() - timedelta(days=7)
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(circonscription=VOIRON, storage=Storage(data_dir=tmp_path / "data"))
+    return Settings(circonscription=VOIRON, storage=Storage(data_dir=tmp_path / "data"),
+                    meetings=[Meeting(date=LAST), Meeting(date=NEXT)],
+                    pole=[Member(name="M. Lenoir", role="psychologue",
+                                 email="psy.voiron@ac-grenoble.fr")])
 
 
 @pytest.fixture
@@ -308,3 +318,88 @@ def test_the_command_line_corrects_as_the_bureau_does_and_adds_accounts(
         assert not request.needs_review
         [account] = s.exec(select(Account))
         assert account.password_hash.startswith("$argon2id$") and PASSWORD not in str(account)
+
+
+def test_a_reply_to_the_school_goes_through_the_outbox_as_a_persons_mail(bureau, engine):
+    c = sign_in(bureau)
+    token = csrf(c, "/demandes/PR-2026-0001")
+    empty = c.post("/demandes/PR-2026-0001/reponse", data={"csrf": token, "message": "  "})
+    assert empty.status_code == 400 and "Le message est vide." in empty.text
+    c.post("/demandes/PR-2026-0001/reponse", data={
+        "csrf": token, "message": "Bonjour,\nPouvez-vous joindre le dernier bilan ?"})
+    with session_scope(engine) as s:
+        [mail] = s.exec(select(Outbox).where(Outbox.kind == MailKind.REPLY))
+        assert mail.recipients == ["ce.0381234x@ac-grenoble.fr"]
+        assert "joindre le dernier bilan" in mail.body_text and "Secretariat" in mail.body_text
+        assert mail.in_reply_to == acknowledgement_id("PR-2026-0001", VOIRON)
+        exchanges = repo.conversation(s, repo.find_request(s, "PR-2026-0001"))
+        assert [(m.direction, out.kind) for m, out in exchanges if out] == [("out", "reply")]
+    built = build(message_id=mail.message_id, kind=MailKind.REPLY, sender=VOIRON.sender,
+                  recipients=mail.recipients, subject=mail.subject, body_text=mail.body_text,
+                  body_html=None, in_reply_to=mail.in_reply_to)
+    assert built["Auto-Submitted"] is None  # a person wrote it (RFC 3834)
+
+
+def test_a_decision_is_recorded_moved_and_sent_to_the_school_only_after_its_meeting(
+        bureau, engine):
+    c = sign_in(bureau, "ien@ac-grenoble.fr")
+    token = csrf(c, "/demandes/PR-2026-0001")
+    unknown = c.post("/demandes/PR-2026-0001/decision", data={
+        "csrf": token, "suite": "Observation.", "referent": "orthophoniste"})
+    assert unknown.status_code == 400 and "Aucun membre du pôle" in unknown.text
+    c.post("/demandes/PR-2026-0001/reunion", data={"csrf": token, "reunion": NEXT.isoformat()})
+    c.post("/demandes/PR-2026-0001/decision", data={
+        "csrf": token, "suite": "Observation en classe par la psychologue.",
+        "referent": "psychologue"})
+    early = c.post("/demandes/PR-2026-0001/notifier", data={"csrf": token})
+    assert early.status_code == 400 and "sa décision part à l&#39;école après" in early.text
+    assert c.post("/demandes/PR-2026-0001/reunion", data={
+        "csrf": token, "reunion": "2031-01-01"}).status_code == 400  # not in the calendar
+    c.post("/demandes/PR-2026-0001/reunion", data={"csrf": token, "reunion": LAST.isoformat()})
+    sent = c.post("/demandes/PR-2026-0001/notifier", data={"csrf": token})
+    assert "decision-envoyee" in sent.headers["location"]
+    again = c.post("/demandes/PR-2026-0001/notifier", data={"csrf": token})
+    assert "decision-deja" in again.headers["location"]
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        assert request.status == "notified" and request.referent == "M. Lenoir"
+        assert request.meeting_date == LAST
+        assert [h.get("to_meeting") for h in request.history if h.get("to_meeting")] == [
+            NEXT.isoformat(), LAST.isoformat()]
+        [mail] = s.exec(select(Outbox).where(Outbox.kind == MailKind.DECISION))
+        assert "M. Lenoir (psychologue)" in mail.body_text
+
+
+def test_meetings_their_agenda_and_the_meeting_mode_send_decisions_after_the_meeting(
+        bureau, engine):
+    c = sign_in(bureau, "ien@ac-grenoble.fr")
+    listing = c.get("/reunions")
+    assert NEXT.isoformat() in listing.text and LAST.isoformat() in listing.text
+    assert c.get("/reunions/2031-01-01").status_code == 404
+    page = c.get(f"/reunions/{LAST.isoformat()}")
+    assert "PR-2026-0001" in page.text  # open, never given a meeting: on the agenda
+    pdf = c.get(f"/reunions/{LAST.isoformat()}/ordre-du-jour.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+    docx = c.get(f"/reunions/{LAST.isoformat()}/ordre-du-jour.docx")
+    assert docx.headers["content-disposition"].startswith("attachment;")
+    c.post(f"/reunions/{LAST.isoformat()}/envoyer", data={"csrf": csrf(c)})
+    with session_scope(engine) as s:
+        [agenda] = s.exec(select(Outbox).where(Outbox.kind == MailKind.AGENDA))
+        assert agenda.recipients == ["psy.voiron@ac-grenoble.fr"]
+    # The meeting mode walks the agenda: one decision, then the end, then the schools.
+    first = c.get(f"/reunions/{NEXT.isoformat()}/seance")
+    assert "demande 1 sur 1" in first.text and "DUPONT" in first.text
+    answer = c.post(f"/reunions/{NEXT.isoformat()}/seance/PR-2026-0001", data={
+        "csrf": csrf(c), "n": "1", "suite": "Équipe éducative.", "referent": "M. Lenoir"})
+    assert answer.headers["location"] == f"/reunions/{NEXT.isoformat()}/seance?n=2"
+    end = c.get(answer.headers["location"])
+    assert "1 décision enregistrée sur 1 demande" in end.text
+    early = c.post(f"/reunions/{NEXT.isoformat()}/notifier", data={"csrf": csrf(c)})
+    assert early.status_code == 400 and "après cette réunion" in early.text
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        assert request.meeting_date == NEXT and request.status == "decided"
+        assert list(s.exec(select(Outbox).where(Outbox.kind == MailKind.DECISION))) == []
+    pole = sign_in(bureau, "pole@ac-grenoble.fr")
+    assert pole.get(f"/reunions/{NEXT.isoformat()}").status_code == 200
+    assert pole.get(f"/reunions/{NEXT.isoformat()}/seance").status_code == 404

@@ -13,6 +13,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +26,7 @@ from storage import repo
 from storage.db import make_engine, session_scope
 from tests import dovecot as dv
 from tests.conftest import DATA
-from tests.mail import message
+from tests.mail import FICHE, fiche_mail, message
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "une phrase de passe assez longue"
@@ -58,11 +61,19 @@ def served(tmp_path, dovecot, smtp_server):
                     .as_bytes())
     saisine(config, "run", "--once")
     [ack] = [m for rcpt, m in smtp_server.messages if "ce.0381234x@ac-grenoble.fr" in rcpt]
-    dovecot.deliver(message(subject=f"Re: {ack['Subject']}", In_Reply_To=ack["Message-ID"],
-                            body="Bonjour, la famille sera présente à la réunion.").as_bytes())
+    answer = message(subject=f"Re: {ack['Subject']}", In_Reply_To=ack["Message-ID"],
+                     body="Bonjour, la famille sera présente à la réunion.")
+    dovecot.deliver(answer.as_bytes())
     saisine(config, "run", "--once")
     saisine(config, "user", "add", "secretariat@ac-grenoble.fr", "--name", "Agnès Martin",
             "--role", "secretariat", env={**dv.worker_env(), "SAISINE_NEW_PASSWORD": PASSWORD})
+    with bureau_server(config) as url:
+        yield url, tmp_path / "data", config, answer["Message-ID"]
+
+
+@contextmanager
+def bureau_server(config: Path) -> Iterator[str]:
+    """`saisine web` in its own process, on a free port, until the test is done."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "worker.cli", "--config", str(config), "web",
                                "--port", str(port)], env=dv.worker_env(),
@@ -78,7 +89,7 @@ def served(tmp_path, dovecot, smtp_server):
         server.kill()
         pytest.fail(f"the bureau did not start: {server.stdout.read().decode()[-2000:]}")
     try:
-        yield f"http://127.0.0.1:{port}", tmp_path / "data"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -94,8 +105,8 @@ def look(page: Page, name: str) -> None:
     assert bad == [], f"{name}: " + "; ".join(f"{v['id']}: {v['help']}" for v in bad)
 
 
-def test_a_scan_is_typed_in_beside_its_image_and_leaves_the_list(served):
-    url, data_dir = served
+def test_a_scan_is_typed_in_beside_its_image_and_the_school_is_answered(served, smtp_server):
+    url, data_dir, config, school_email_id = served
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
@@ -133,14 +144,81 @@ def test_a_scan_is_typed_in_beside_its_image_and_leaves_the_list(served):
         expect(page.get_by_text("Corrections enregistrées.")).to_be_visible()
         look(page, "04-demande-corrigee")
 
+        # The school's message is answered from the page, from the circonscription's address.
+        page.get_by_label("Répondre à l'école").fill(
+            "Bonjour,\nMerci : la psychologue scolaire viendra observer la classe.")
+        page.get_by_role("button", name="Envoyer à l'école").click()
+        expect(page.get_by_text("Message mis en file d'envoi")).to_be_visible()
+
         page.get_by_role("link", name="À traiter").first.click()
         expect(page.get_by_text("Rien à traiter pour l'instant.")).to_be_visible()
         page.get_by_role("link", name="Demandes").first.click()
         expect(page.get_by_role("cell", name="École du Bourg (Voiron)")).to_be_visible()
         look(page, "05-demandes")
         browser.close()
+    before = len(smtp_server.messages)
+    saisine(config, "run", "--once")  # the worker sends what the bureau queued
+    [(recipients, reply)] = smtp_server.messages[before:]
+    assert recipients == ["ce.0381234x@ac-grenoble.fr"]
+    assert "la psychologue scolaire viendra" in reply.get_content()
+    assert "Agnès Martin" in reply.get_content() and reply["Auto-Submitted"] is None
+    assert reply["In-Reply-To"] == school_email_id  # threaded with the school's email
     engine = make_engine(f"sqlite:///{data_dir / 'saisine.db'}")
     with session_scope(engine) as s:
         [request] = repo.agenda_requests(s, repo.utcnow().date())
         assert request.school_name == "École du Bourg" and not request.needs_review
     engine.dispose()
+
+
+SCHOOLS = [("ce.0381234x@ac-grenoble.fr", "LEGRAND"), ("ce.0382222k@ac-grenoble.fr", "MOREAU"),
+           ("ce.0383333w@ac-grenoble.fr", "PETIT")]
+
+
+def test_the_meeting_mode_records_three_decisions_and_the_schools_receive_them(
+        tmp_path, dovecot, smtp_server):
+    today = date.today().isoformat()
+    top = (f'[[meetings]]\ndate = {today}\ndeadline = {today}\n\n'
+           '[[pole]]\nname = "M. Lenoir"\nrole = "psychologue"\n'
+           'email = "psy.voiron@ac-grenoble.fr"\n')
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port,
+                              tmp_path / "data", top=top)
+    for address, pupil in SCHOOLS:
+        dovecot.deliver(fiche_mail({**FICHE, "eleve_nom": pupil,
+                                    "situation": f"Situation de {pupil}."},
+                                   sender=f"Direction <{address}>").as_bytes())
+    saisine(config, "run", "--once")
+    saisine(config, "user", "add", "ien@ac-grenoble.fr", "--name", "Paul Durand", "--role",
+            "ien", env={**dv.worker_env(), "SAISINE_NEW_PASSWORD": PASSWORD})
+    with bureau_server(config) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        page.goto(url)
+        page.get_by_label("Adresse électronique").fill("ien@ac-grenoble.fr")
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.keyboard.press("Enter")
+        page.get_by_role("link", name="Réunions").click()
+        look(page, "06-reunions")
+        page.get_by_role("link", name="Ordre du jour").first.click()
+        look(page, "07-reunion")
+        page.get_by_role("link", name="Mode séance").click()
+        for n in range(1, 4):
+            expect(page.get_by_text(f"demande {n} sur 3")).to_be_visible()
+            if n == 1:
+                look(page, "08-seance")
+            page.get_by_label("Suite donnée").fill(f"Décision n° {n} : observation en classe.")
+            page.get_by_label("Suivi par").select_option("M. Lenoir")
+            page.get_by_role("button", name="Enregistrer et passer à la suivante").click()
+        expect(page.get_by_text("3 décisions enregistrées sur 3 demandes")).to_be_visible()
+        look(page, "09-fin-de-seance")
+        page.get_by_role("button", name="Envoyer les décisions aux écoles").click()
+        expect(page.get_by_text("Décisions mises en file d'envoi vers les écoles.")) \
+            .to_be_visible()
+        browser.close()
+    smtp_server.messages.clear()
+    saisine(config, "run", "--once")
+    decisions = {rcpt[0]: m for rcpt, m in smtp_server.messages
+                 if "Suite donnée par le pôle ressource" in m["Subject"]}
+    assert sorted(decisions) == sorted(address for address, _ in SCHOOLS)
+    for mail in decisions.values():
+        text = mail.get_content()
+        assert "observation en classe" in text and "M. Lenoir (psychologue)" in text

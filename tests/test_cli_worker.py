@@ -182,7 +182,7 @@ def test_after_the_meeting_decide_and_tell_the_school(tmp_path, dovecot, smtp_se
     assert "vendredi 16 octobre 2026" in ack.get_body(("plain",)).get_content()
 
     early = saisine(config, "notify-decision", "PR-2026-0001")
-    assert early.returncode == 2 and "has no decision yet" in early.stderr
+    assert early.returncode == 2 and "n'a pas encore de décision" in early.stderr
     done = saisine(config, "decide", "pr-2026-0001", "--suite",
                    "Observation en classe par la psychologue scolaire.", "--referent",
                    "psychologue", "--close")
@@ -205,7 +205,7 @@ def test_after_the_meeting_decide_and_tell_the_school(tmp_path, dovecot, smtp_se
     assert len(smtp_server.messages) == 2
     # Decided again on the closed request: the earlier decision stays in its history.
     unknown = saisine(config, "decide", "PR-2026-0001", "--referent", "orthophoniste")
-    assert unknown.returncode == 2 and "no pôle member 'orthophoniste'" in unknown.stderr
+    assert unknown.returncode == 2 and "Aucun membre du pôle « orthophoniste »" in unknown.stderr
     assert saisine(config, "decide", "PR-2026-0001", "--suite", "Équipe éducative.").returncode \
         == 0
     shown = saisine(config, "show", "PR-2026-0001").stdout
@@ -221,7 +221,7 @@ def test_a_decision_is_not_sent_before_its_meeting(tmp_path, dovecot, smtp_serve
     smtp_server.messages.clear()
     assert saisine(config, "decide", "PR-2026-0001", "--suite", "Observation.").returncode == 0
     early = saisine(config, "notify-decision", "PR-2026-0001")
-    assert early.returncode == 2 and "meeting of 2099-02-12" in early.stderr
+    assert early.returncode == 2 and "réunion du 12/02/2099" in early.stderr
     assert smtp_server.messages == []
 
 

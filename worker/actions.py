@@ -5,11 +5,14 @@ the audit names who did it and which fields, never their values.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
 
+from config.calendar import find_member
 from config.errors import ActionError
 from config.settings import Settings
 from notify import mails
@@ -114,3 +117,52 @@ def set_status(session: Session, request: Request, status: RequestStatus, who: s
     request.status = status
     session.add(request)
     repo.audit(session, "request.status", request.reference, f"by {who}: {status.value}")
+
+
+def reply(session: Session, settings: Settings, request: Request, text: str,
+          author: str, who: str) -> None:
+    """A person's message to the school, from the circonscription's address, threaded with
+    the school's last email and sent through the outbox (the worker sends it)."""
+    if not text.strip():
+        raise ActionError("Le message est vide.")
+    thread = repo.last_school_email_id(session, request) or mails.acknowledgement_id(
+        request.reference, settings.circonscription)
+    draft = mails.reply(request, text[:20_000], author, thread, secrets.token_hex(8),
+                        settings.circonscription)
+    repo.enqueue(session, draft)
+    repo.audit(session, "request.replied", request.reference, f"by {who}")
+
+
+def decide(session: Session, settings: Settings, request: Request, decision: str | None,
+           referent: str | None, close: bool, who: str) -> None:
+    """The pôle's decision ("suite donnée"), who follows it up (a member of the pôle, by
+    name, role or address), or the request's closing; an earlier decision stays in its
+    history."""
+    if not (decision or referent or close):
+        raise ActionError("Indiquez la suite donnée, la personne qui suit la demande, ou "
+                          "sa clôture.")
+    if referent and settings.pole:
+        member = find_member(settings.pole, referent)
+        if member is None:
+            known = "; ".join(f"{m.name} ({m.role})" for m in settings.pole)
+            raise ActionError(f"Aucun membre du pôle « {referent} » (les membres : {known}).")
+        referent = member.name
+    repo.decide(session, request.reference, decision, referent, close)
+    repo.audit(session, "request.decided", request.reference,
+               f"by {who}: status={request.status}")
+
+
+def move(session: Session, settings: Settings, request: Request, meeting: date,
+         who: str) -> None:
+    """Study the request at another meeting of the calendar."""
+    if meeting not in {m.date for m in settings.meetings}:
+        raise ActionError(f"Aucune réunion le {meeting:%d/%m/%Y} dans le calendrier.")
+    if request.meeting_date == meeting:
+        return
+    request.history = [*request.history, {
+        "at": utcnow().isoformat(), "status": request.status, "decision": request.decision,
+        "referent": request.referent, "meeting": request.meeting_date.isoformat()
+        if request.meeting_date else None, "to_meeting": meeting.isoformat(), "by": who}]
+    request.meeting_date, request.late = meeting, False
+    session.add(request)
+    repo.audit(session, "request.moved", request.reference, f"by {who}: {meeting.isoformat()}")

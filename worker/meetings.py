@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from config.calendar import Meeting, find_member, recipients
-from config.errors import ConfigError, SaisineError
+from config.errors import ActionError, ConfigError, SaisineError
 from config.settings import Settings
 from notify import agenda as documents
 from notify import mails
 from storage import repo
 from storage.db import session_scope
-from storage.models import utcnow
+from storage.models import RequestStatus, utcnow
 
 log = logging.getLogger("saisine.meetings")
 
@@ -164,17 +164,21 @@ def queue_decision(session: Session, settings: Settings, reference: str,
     if request is None:
         raise SaisineError(f"notify-decision: no request {reference}")
     if not request.decision:
-        raise SaisineError(f"notify-decision: {reference} has no decision yet "
-                           f"(saisine decide {reference} --suite ...)")
+        raise ActionError(f"{reference} n'a pas encore de décision : indiquez d'abord la "
+                          f"suite donnée (saisine decide {reference} --suite …).")
     if request.meeting_date is not None and request.meeting_date > today:
-        raise SaisineError(f"notify-decision: {reference} is studied at the meeting of "
-                           f"{request.meeting_date}; its decision goes to the school after it")
+        raise ActionError(f"{reference} est étudiée à la réunion du "
+                          f"{request.meeting_date:%d/%m/%Y} : sa décision part à l'école "
+                          f"après cette réunion.")
     if request.decided_at is None:  # a decision always has its time; older rows may not
         request.decided_at = utcnow()
     follower = find_member(settings.pole, request.referent)
     draft = mails.decision(request, request.decided_at.isoformat(), follower,
                            settings.circonscription)
     queued = repo.enqueue(session, draft) is not None
+    if queued and request.status == RequestStatus.DECIDED:
+        request.status = RequestStatus.NOTIFIED
+        session.add(request)
     repo.audit(session, "decision.notified" if queued else "decision.already_queued",
                request.reference)
     return request.sender, queued

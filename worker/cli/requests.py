@@ -11,13 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config.calendar import find_member
 from config.errors import SaisineError
 from config.settings import Settings
 from storage import repo
 from storage.db import session_scope
 from storage.models import Direction, Outcome
-from worker.cli.app import app, engine_of, fail, reported
+from worker.cli.app import app, engine_of, reported
 from worker.cli.tables import requests_table
 
 
@@ -118,20 +117,14 @@ def decide(
     close: Annotated[bool, typer.Option("--close", help="Close the request.")] = False,
 ) -> None:
     """Record the pôle's decision on a request ("suite donnée"), or close it."""
+    from worker import actions
+
     settings: Settings = ctx.obj
-    if not (suite or referent or close):
-        raise fail("decide: give --suite, --referent or --close")
-    if referent and settings.pole:
-        member = find_member(settings.pole, referent)
-        if member is None:
-            known = "; ".join(f"{m.name} ({m.role})" for m in settings.pole)
-            raise fail(f"decide: no pôle member {referent!r} (the members: {known})")
-        referent = member.name
     with reported(), session_scope(engine_of(settings)) as session:
-        request = repo.decide(session, reference.strip().upper(), suite, referent, close)
+        request = repo.find_request(session, reference.strip().upper())
         if request is None:
             raise SaisineError(f"decide: no request {reference}")
-        repo.audit(session, "request.decided", request.reference, f"status={request.status}")
+        actions.decide(session, settings, request, suite, referent, close, "command line")
         status = request.status
     print(f"{reference.upper()}: {status}")
 
