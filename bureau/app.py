@@ -33,8 +33,9 @@ from starlette.exceptions import HTTPException
 
 from bureau import auth, preview
 from config.calendar import Meeting
-from config.errors import ActionError
+from config.errors import ActionError, EmailError
 from config.settings import LOOPBACK, Settings
+from ingest.message import Email, read_email
 from notify import agenda as documents
 from notify.compose import date_fr, shown
 from parsers.fields import FIELD_BY_KEY, MOTIFS, SECTIONS, fields_in, motif_label
@@ -42,7 +43,7 @@ from parsers.registry import file_type
 from storage import accounts, repo
 from storage import bureau as read
 from storage.db import session_scope
-from storage.models import Account, RequestStatus, Role, WebSession
+from storage.models import Account, ProcessedMessage, RequestStatus, Role, WebSession
 from storage.models import Request as Demande
 from worker import actions
 from worker.meetings import (
@@ -582,6 +583,82 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             return render(request, "quarantaine.html", "Quarantaine", page, session,
                           rows=read.quarantine(session, page.viewer))
 
+    def set_aside(request: Request, session: Session, page: Page,
+                  record_id: int) -> tuple[ProcessedMessage, Email | None]:
+        """The set-aside email this person may act on, and what it says (None when its
+        copy is gone: retention, or an email from before the bureau)."""
+        record = read.quarantined_email(session, page.viewer, record_id)
+        if record is None or record.handled_at is not None:
+            raise HTTPException(404)
+        if not record.raw_sha256:
+            return record, None
+        raw = repo.file_path(settings.storage.data_dir, record.raw_sha256)
+        try:
+            return record, read_email(raw.read_bytes())
+        except (OSError, EmailError):
+            return record, None
+
+    @app.get("/quarantaine/{record_id}", response_class=HTMLResponse)
+    def set_aside_page(request: Request, record_id: int) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            record, email = set_aside(request, session, page, record_id)
+            repo.audit(session, "quarantine.viewed", None,
+                       f"record {record_id} by {page.account.email}")
+            return render(request, "courriel.html", "Courriel mis de côté", page, session,
+                          q=record, email=email)
+
+    @app.get("/quarantaine/{record_id}/pieces/{number}")
+    def set_aside_file(request: Request, record_id: int, number: int) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            _, email = set_aside(request, session, page, record_id)
+        if email is None or not 1 <= number <= len(email.attachments):
+            raise HTTPException(404)
+        attachment = email.attachments[number - 1]
+        suffix, mime = file_type(attachment.data)
+        name = preview.download_name(attachment.name, suffix)
+        return Response(attachment.data, media_type=mime, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+    @app.post("/quarantaine/{record_id}/demande")
+    async def set_aside_request(request: Request, record_id: int) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            record, email = set_aside(request, session, page, record_id)
+            if email is None:
+                raise HTTPException(404)
+            number = _number(str(form.get("piece", "0"))) if form.get("piece") else 0
+            fiche = email.attachments[number - 1] \
+                if 1 <= number <= len(email.attachments) else None
+            try:
+                made = actions.request_from_email(session, settings, record, email, fiche,
+                                                  page.account.email)
+            except ActionError as err:
+                session.rollback()
+                page.flashes.append(("error", str(err)))
+                return render(request, "courriel.html", "Courriel mis de côté", page, session,
+                              status=400, q=record, email=email)
+            reference = made.reference
+        return _back(reference, "success", "demande-creee")
+
+    @app.post("/quarantaine/{record_id}/rattacher")
+    async def set_aside_attach(request: Request, record_id: int) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            record, email = set_aside(request, session, page, record_id)
+            target = read.find(session, page.viewer,
+                               str(form.get("reference", "")).strip().upper())
+            if email is None or target is None:
+                page.flashes.append(("error", "Aucune demande de cette référence."))
+                return render(request, "courriel.html", "Courriel mis de côté", page, session,
+                              status=400, q=record, email=email)
+            actions.attach_email(session, settings, record, email, target, page.account.email)
+            reference = target.reference
+        return _back(reference, "success", "rattache", "conversation")
+
     @app.post("/quarantaine/{record_id}/classer")
     async def dismiss(request: Request, record_id: int) -> Response:
         form = await request.form()
@@ -590,20 +667,94 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             record = read.quarantined_email(session, page.viewer, record_id)
             if record is None:
                 raise HTTPException(404)
-            read.mark_handled(session, record)
+            repo.handled(session, record)
             repo.audit(session, "quarantine.dismissed", None,
                        f"record {record_id} by {page.account.email}")
         return RedirectResponse("/quarantaine?info=success:classe", status_code=303)
 
+    def accounts_page(request: Request, session: Session, page: Page,
+                      status: int = 200) -> HTMLResponse:
+        return render(request, "comptes.html", "Comptes", page, session, status=status,
+                      rows=accounts.accounts(session, page.viewer.circonscription_id),
+                      role_of=lambda v: Role(v).label, roles=list(Role))
+
+    def administering(request: Request, session: Session, form: Any | None) -> Page:
+        page = signed_in(request, session) if form is None else checked(request, session, form)
+        if not page.viewer.role.administers:
+            raise HTTPException(404)
+        return page
+
     @app.get("/comptes", response_class=HTMLResponse)
     def account_list(request: Request) -> Response:
         with db() as session:
-            page = signed_in(request, session)
-            if not page.viewer.role.administers:
+            return accounts_page(request, session, administering(request, session, None))
+
+    @app.post("/comptes")
+    async def account_create(request: Request) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = administering(request, session, form)
+            email = str(form.get("adresse", "")).strip().lower()
+            name = str(form.get("nom", "")).strip()[:200]
+            try:
+                role = Role(str(form.get("role", "")))
+            except ValueError:
+                raise HTTPException(400) from None
+            if not name or "@" not in email or accounts.find_account(session, email):
+                page.flashes.append(("error", "Nom et adresse requis ; cette adresse ne doit pas "
+                                              "déjà avoir un compte."))
+                return accounts_page(request, session, page, status=400)
+            password = auth.temporary_password()
+            account = auth.new_account(session, email, name, role, password,
+                                       page.viewer.circonscription_id)
+            repo.audit(session, "account.created", None,
+                       f"account {account.id}: {role.value} by {page.account.email}")
+            page.flashes.append(("success", f"Compte créé pour {email}. Mot de passe provisoire, "
+                                            f"affiché une seule fois : {password}"))
+            return accounts_page(request, session, page)
+
+    @app.post("/comptes/{account_id}")
+    async def account_update(request: Request, account_id: int) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = administering(request, session, form)
+            target = accounts.get_account(session, account_id)
+            if (target is None or target.circonscription_id != page.viewer.circonscription_id
+                    or target.id == page.account.id):
                 raise HTTPException(404)
-            return render(request, "comptes.html", "Comptes", page, session,
-                          rows=accounts.accounts(session, page.viewer.circonscription_id),
-                          role_of=lambda v: Role(v).label)
+            try:
+                target.role = Role(str(form.get("role", ""))).value
+            except ValueError:
+                raise HTTPException(400) from None
+            target.active = form.get("actif") == "1"
+            session.add(target)
+            if not target.active:
+                accounts.revoke_all(session, account_id)
+            repo.audit(session, "account.changed", None,
+                       f"account {account_id}: {target.role} active={target.active} "
+                       f"by {page.account.email}")
+        return RedirectResponse("/comptes?info=success:compte", status_code=303)
+
+    @app.get("/mot-de-passe", response_class=HTMLResponse)
+    def password_page(request: Request) -> Response:
+        with db() as session:
+            page = signed_in(request, session)
+            return render(request, "mot_de_passe.html", "Mon mot de passe", page, session)
+
+    @app.post("/mot-de-passe")
+    async def password_change(request: Request) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            if not auth.change_password(session, page.account, str(form.get("actuel", "")),
+                                        str(form.get("nouveau", "")), page.row):
+                page.flashes.append(("error", "Mot de passe actuel incorrect, ou nouveau mot de "
+                                              f"passe de moins de {auth.MIN_PASSWORD} "
+                                              "caractères."))
+                return render(request, "mot_de_passe.html", "Mon mot de passe", page, session,
+                              status=400)
+            repo.audit(session, "account.password", None, f"account {page.account.id}")
+        return RedirectResponse("/?info=success:mot-de-passe", status_code=303)
 
     return app
 
@@ -630,7 +781,11 @@ _FLASHES = {"corrige": "Corrections enregistrées.",
                                               "pôle dans les réglages ([[pole]]).",
             "decisions": "Décisions mises en file d'envoi vers les écoles.",
             "decisions-deja": "Ces décisions avaient déjà été envoyées : rien de plus n'est "
-                              "envoyé."}
+                              "envoyé.",
+            "compte": "Compte modifié.", "mot-de-passe": "Mot de passe changé.",
+            "demande-creee": "Demande créée à partir du courriel : saisissez la fiche à côté du "
+                             "fichier. L'école reçoit son accusé de réception.",
+            "rattache": "Courriel rattaché à la demande."}
 _LOGIN_ERRORS = {"identifiants": "Identifiant ou mot de passe incorrect, ou compte "
                                  "momentanément bloqué après plusieurs essais.",
                  "jeton": "La page de connexion avait expiré : veuillez réessayer."}

@@ -95,3 +95,23 @@ def new_account(session: Session, email: str, name: str, role: Role, password: s
     return accounts.add_account(session, Account(
         email=email, name=name, role=role.value, password_hash=hash_password(password),
         circonscription_id=circonscription_id))
+
+
+MIN_PASSWORD = 12
+
+
+def change_password(session: Session, account: Account, current: str, new: str,
+                    keep: WebSession) -> bool:
+    """The account's new password, if the current one is right; its other sessions end."""
+    if len(new) < MIN_PASSWORD or not _HASHER.verify(current, account.password_hash):
+        return False
+    account.password_hash = hash_password(new)
+    session.add(account)
+    for row in accounts.open_sessions(session, account.id or 0):
+        if row.id != keep.id:
+            accounts.revoke(session, row)
+    return True
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(12)

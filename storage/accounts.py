@@ -75,9 +75,13 @@ def revoke(session: Session, row: WebSession) -> None:
     session.add(row)
 
 
-def revoke_all(session: Session, account_id: int) -> int:
-    rows = list(session.exec(select(WebSession).where(
+def open_sessions(session: Session, account_id: int) -> list[WebSession]:
+    return list(session.exec(select(WebSession).where(
         WebSession.account_id == account_id, col(WebSession.revoked_at).is_(None))))
+
+
+def revoke_all(session: Session, account_id: int) -> int:
+    rows = open_sessions(session, account_id)
     for row in rows:
         revoke(session, row)
     return len(rows)

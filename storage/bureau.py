@@ -175,13 +175,6 @@ def quarantined_email(session: Session, viewer: Viewer,
         col(ProcessedMessage.outcome).in_(QUARANTINED))).first()
 
 
-def mark_handled(session: Session, record: ProcessedMessage) -> None:
-    """A person dealt with it: its sender and subject are no longer needed."""
-    record.handled_at = utcnow()
-    record.sender = record.subject = None
-    session.add(record)
-
-
 def mark_read(session: Session, request: Request) -> int:
     """The school's new messages on this request have been seen."""
     rows = list(session.exec(select(Message).where(

@@ -190,6 +190,9 @@ class ProcessedMessage(SQLModel, table=True):
     # until a person deals with it or retention's time (a subject may name a pupil).
     sender: str | None = Field(default=None, max_length=320)
     subject: str | None = Field(default=None, max_length=500)
+    # The email itself, stored by hash in the data folder, for the person who will make a
+    # request of it or attach it to one; gone with the sender and the subject.
+    raw_sha256: str | None = Field(default=None, max_length=64)
 
 
 class Request(SQLModel, table=True):

@@ -74,15 +74,17 @@ def mark_moved(session: Session, mailbox: str, uidvalidity: int, uids: list[int]
 def record_processed(session: Session, *, mailbox: str, uidvalidity: int, uid: int,
                      content_hash: str, outcome: Outcome, reason: str | None = None,
                      message_id: str | None = None, request_id: int | None = None,
-                     sender: str | None = None, subject: str | None = None) -> ProcessedMessage:
-    """`sender` and `subject` are kept only for an email set aside, for the person who
-    will look at it."""
+                     sender: str | None = None, subject: str | None = None,
+                     raw_sha256: str | None = None) -> ProcessedMessage:
+    """`sender`, `subject` and the stored email are kept only for an email set aside, for
+    the person who will look at it."""
     quarantined = Outcome(outcome).quarantined
     message = ProcessedMessage(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
                                content_hash=content_hash, message_id=message_id,
                                outcome=outcome, reason=reason, request_id=request_id,
                                sender=(sender or None) if quarantined else None,
-                               subject=(subject or "")[:500] if quarantined else None)
+                               subject=(subject or "")[:500] if quarantined else None,
+                               raw_sha256=raw_sha256 if quarantined else None)
     session.add(message)
     session.flush()
     return message
@@ -348,13 +350,22 @@ def forget_request(session: Session, request: Request, dry_run: bool) -> tuple[i
 
 
 def quarantine_details(session: Session) -> list[ProcessedMessage]:
-    """Records of set-aside emails that still hold a sender or a subject."""
+    """Records of set-aside emails that still hold a sender, a subject or a copy."""
     return list(session.exec(select(ProcessedMessage).where(
-        col(ProcessedMessage.sender).is_not(None) | col(ProcessedMessage.subject).is_not(None))))
+        col(ProcessedMessage.sender).is_not(None) | col(ProcessedMessage.subject).is_not(None)
+        | col(ProcessedMessage.raw_sha256).is_not(None))))
+
+
+def handled(session: Session, record: ProcessedMessage) -> None:
+    """A person dealt with a set-aside email: its details are no longer needed."""
+    record.handled_at = utcnow()
+    forget_details(session, record)
 
 
 def forget_details(session: Session, record: ProcessedMessage) -> None:
-    record.sender = record.subject = None
+    """A set-aside email's sender, subject and stored copy go (`sweep_files` then deletes
+    the copy)."""
+    record.sender = record.subject = record.raw_sha256 = None
     session.add(record)
 
 
@@ -384,6 +395,7 @@ def sweep_files(engine: Engine, data_dir: Path, older_than_seconds: float = 3600
             if attach:
                 named.add(attach)
             named.update(d["sha256"] for d in documents)
+        named.update(raw for raw in session.exec(select(ProcessedMessage.raw_sha256)) if raw)
     removed, limit = 0, time.time() - older_than_seconds
     for path in (data_dir / "files").glob("??/*"):
         if path.name not in named and path.stat().st_mtime < limit:

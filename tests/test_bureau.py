@@ -35,7 +35,7 @@ from storage.models import (
     WebSession,
 )
 from tests.conftest import VOIRON
-from tests.mail import FICHE
+from tests.mail import FICHE, message
 
 PASSWORD = "correct horse battery staple"
 FIELDS = {**FICHE, "ecole_nom": "École Jean Jaurès", "eleve_nom": "DUPONT", "classe": "CE2",
@@ -61,7 +61,8 @@ def bureau(settings, engine):
     """The application, one request with its fiche, and an account of each role."""
     with session_scope(engine) as s:
         request = repo.add_request(s, Request(
-            reference="PR-2026-0001", sender="ce.0381234x@ac-grenoble.fr", fiche_hash="a" * 64,
+            reference=repo.next_reference(s, 2026), sender="ce.0381234x@ac-grenoble.fr",
+            fiche_hash="a" * 64,
             method="docx", fields=dict(FIELDS), missing=["urgence"], needs_review=True,
             school_name=FIELDS["ecole_nom"], school_commune="Voiron"))
         repo.store_file(s, settings.storage.data_dir, request,
@@ -91,7 +92,7 @@ def sign_in(app, email: str = "secretariat@ac-grenoble.fr",
     page = c.get("/connexion")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
     answer = c.post("/connexion", data={"email": email, "password": password, "csrf": token})
-    assert answer.status_code == 303
+    assert answer.status_code == 303 and answer.headers["location"] == "/", email
     return c
 
 
@@ -403,3 +404,79 @@ def test_meetings_their_agenda_and_the_meeting_mode_send_decisions_after_the_mee
     pole = sign_in(bureau, "pole@ac-grenoble.fr")
     assert pole.get(f"/reunions/{NEXT.isoformat()}").status_code == 200
     assert pole.get(f"/reunions/{NEXT.isoformat()}/seance").status_code == 404
+
+
+def test_accounts_are_created_deactivated_and_change_their_own_password(bureau, engine):
+    admin = sign_in(bureau, "admin@ac-grenoble.fr")
+    page = admin.post("/comptes", data={"csrf": csrf(admin, "/comptes"), "nom": "Léa Robert",
+                                        "adresse": "Lea.Robert@ac-grenoble.fr",
+                                        "role": "secretariat"})
+    temporary = re.search(r"affiché une seule fois : (\S+)</p>", page.text)[1]
+    newcomer = sign_in(bureau, "lea.robert@ac-grenoble.fr", temporary)
+    assert newcomer.get("/").status_code == 200
+    token = csrf(newcomer, "/mot-de-passe")
+    short = newcomer.post("/mot-de-passe", data={"csrf": token, "actuel": temporary,
+                                                 "nouveau": "court"})
+    assert short.status_code == 400
+    assert newcomer.post("/mot-de-passe", data={"csrf": token, "actuel": temporary,
+                                                "nouveau": PASSWORD}).status_code == 303
+    sign_in(bureau, "lea.robert@ac-grenoble.fr", PASSWORD)
+    with session_scope(engine) as s:
+        lea = accounts_of(s, "lea.robert@ac-grenoble.fr")
+        vienne = accounts_of(s, "secretariat@vienne.fr")
+    # Deactivated: every session of hers ends at once.
+    admin.post(f"/comptes/{lea}", data={"csrf": csrf(admin, "/comptes"), "role": "secretariat"})
+    assert newcomer.get("/").headers["location"] == "/connexion"
+    assert admin.post(f"/comptes/{vienne}", data={"csrf": csrf(admin, "/comptes"),
+                                                  "role": "admin", "actif": "1"}) \
+        .status_code == 404  # another circonscription's
+    assert sign_in(bureau, "secretariat@ac-grenoble.fr").get("/comptes").status_code == 404
+
+
+def accounts_of(s, email: str) -> int:
+    return s.exec(select(Account).where(Account.email == email)).one().id
+
+
+def set_aside(s, settings, uid: int, raw: bytes) -> int:
+    sha = repo.store_blob(settings.storage.data_dir, raw)
+    record = repo.record_processed(
+        s, mailbox="INBOX", uidvalidity=1, uid=uid, content_hash=f"{uid:064d}",
+        outcome=Outcome.NO_FICHE, reason="no fiche found in the email",
+        sender="ce.0382222k@ac-grenoble.fr", subject="Demande pour un élève", raw_sha256=sha)
+    return record.id
+
+
+def test_a_set_aside_email_becomes_a_request_or_joins_one(bureau, engine, settings):
+    scan = write_fiche("pdf", {"ecole_commune": "Voiron"})
+    raw = message(sender="Directrice <ce.0382222k@ac-grenoble.fr>",
+                  subject="Demande pour un élève", body="Voici la demande scannée.",
+                  attachments=[("demande.pdf", scan, "application/pdf")]).as_bytes()
+    with session_scope(engine) as s:
+        first, second, third = (set_aside(s, settings, uid, raw) for uid in (21, 22, 23))
+    c = sign_in(bureau)
+    page = c.get(f"/quarantaine/{first}")
+    assert "Voici la demande scannée." in page.text and "demande.pdf" in page.text
+    piece = c.get(f"/quarantaine/{first}/pieces/1")
+    assert piece.content == scan and piece.headers["content-disposition"].startswith("attachment")
+    made = c.post(f"/quarantaine/{first}/demande", data={"csrf": csrf(c), "piece": "1"})
+    assert made.headers["location"].startswith("/demandes/PR-2026-0002?")
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0002")
+        assert request.needs_review and request.sender == "ce.0382222k@ac-grenoble.fr"
+        assert [f.name for f in repo.files_of(s, request)] == ["demande.pdf"]
+        [ack] = s.exec(select(Outbox).where(Outbox.kind == MailKind.ACK))
+        assert ack.recipients == ["ce.0382222k@ac-grenoble.fr"]
+        record = s.get(ProcessedMessage, first)
+        assert record.handled_at and record.raw_sha256 is None and record.request_id
+    assert c.get(f"/quarantaine/{first}").status_code == 404  # dealt with
+    again = c.post(f"/quarantaine/{second}/demande", data={"csrf": csrf(c), "piece": "1"})
+    assert again.status_code == 400 and "déjà la fiche de la demande PR-2026-0002" in again.text
+    unknown = c.post(f"/quarantaine/{second}/rattacher",
+                     data={"csrf": csrf(c), "reference": "PR-2026-0999"})
+    assert unknown.status_code == 400
+    joined = c.post(f"/quarantaine/{second}/rattacher",
+                    data={"csrf": csrf(c), "reference": "pr-2026-0001"})
+    assert joined.headers["location"].startswith("/demandes/PR-2026-0001?")
+    assert "Voici la demande scannée." in c.get("/demandes/PR-2026-0001").text
+    other = sign_in(bureau, "secretariat@vienne.fr")
+    assert other.get(f"/quarantaine/{third}").status_code == 404

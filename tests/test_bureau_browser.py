@@ -22,6 +22,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
+from notify.fiche import write_fiche
 from storage import repo
 from storage.db import make_engine, session_scope
 from tests import dovecot as dv
@@ -222,3 +223,37 @@ def test_the_meeting_mode_records_three_decisions_and_the_schools_receive_them(
     for mail in decisions.values():
         text = mail.get_content()
         assert "observation en classe" in text and "M. Lenoir (psychologue)" in text
+
+
+def test_a_set_aside_email_becomes_a_request_in_the_browser(tmp_path, dovecot, smtp_server):
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port,
+                              tmp_path / "data")
+    typed = write_fiche("pdf", {"ecole_commune": "Voiron"})  # a blank fiche: no request
+    dovecot.deliver(message(subject="Fiche pour Hugo", body="Fiche remplie à la main.",
+                            attachments=[("fiche-hugo.pdf", typed, "application/pdf")])
+                    .as_bytes())
+    saisine(config, "run", "--once")
+    saisine(config, "user", "add", "secretariat@ac-grenoble.fr", "--name", "Agnès Martin",
+            "--role", "secretariat", env={**dv.worker_env(), "SAISINE_NEW_PASSWORD": PASSWORD})
+    with bureau_server(config) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        page.goto(url)
+        page.get_by_label("Adresse électronique").fill("secretariat@ac-grenoble.fr")
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.keyboard.press("Enter")
+        page.get_by_role("link", name="Quarantaine").first.click()
+        look(page, "10-quarantaine")
+        page.get_by_role("link", name="Fiche pour Hugo").click()
+        expect(page.get_by_text("Fiche remplie à la main.")).to_be_visible()
+        look(page, "11-courriel")
+        page.get_by_label("La fiche").select_option(label="fiche-hugo.pdf")
+        page.get_by_role("button", name="Créer la demande").click()
+        expect(page.get_by_text("Demande créée à partir du courriel")).to_be_visible()
+        expect(page.get_by_alt_text("fiche-hugo.pdf, page 1 sur 2")).to_be_visible()
+        browser.close()
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'saisine.db'}")
+    with session_scope(engine) as s:
+        [request] = repo.list_requests(s)
+        assert request.method == "bureau" and request.needs_review
+    engine.dispose()

@@ -143,3 +143,24 @@ def test_saisine_purge_dry_run_then_purge(tmp_path, sandbox):
     assert "deleted: 1 request(s) (PR-2025-0001)" in saisine("purge").stdout
     assert "deleted: 0 request(s)" in saisine("purge").stdout
     assert "PR-2026-0001" in saisine("requests", "--json").stdout
+
+
+def test_a_set_aside_email_is_kept_for_the_bureau_until_retention_takes_it(services, engine):
+    stranger = fiche_mail(sender="Famille <parent@exemple.invalid>", subject="Mon fils")
+    process(stranger.as_bytes(), "INBOX", 1, 1, services, received=datetime(2026, 10, 5,
+                                                                           tzinfo=UTC))
+    with session_scope(engine) as s:
+        [record] = s.exec(select(ProcessedMessage))
+        assert record.outcome == "quarantined" and record.sender == "parent@exemple.invalid"
+        copy = services.settings.storage.data_dir / "files" / record.raw_sha256[:2] \
+            / record.raw_sha256
+    assert copy.read_bytes() == stranger.as_bytes()
+    purge(engine, services.settings, date(2027, 6, 30))  # the school year is not over
+    assert copy.exists()
+    old = copy.stat().st_mtime - 7200  # written more than an hour before the sweep
+    os.utime(copy, (old, old))
+    purge(engine, services.settings, date(2027, 9, 1))
+    with session_scope(engine) as s:
+        [record] = s.exec(select(ProcessedMessage))
+        assert (record.sender, record.subject, record.raw_sha256) == (None, None, None)
+    assert not copy.exists()

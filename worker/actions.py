@@ -9,18 +9,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from config.calendar import find_member
+from config.calendar import find_member, meeting_for
 from config.errors import ActionError
 from config.settings import Settings
+from ingest.message import Attachment, Email
 from notify import mails
 from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, MOTIF_CODES, REQUIRED, Kind
 from parsers.normalise import NORMALISERS
 from storage import repo
-from storage.models import Request, RequestStatus, utcnow
-from worker.routing import fiche_keys
+from storage.models import Direction, ProcessedMessage, Request, RequestStatus, utcnow
+from worker.routing import fiche_keys, robot_reason
 
 
 @dataclass(frozen=True)
@@ -166,3 +168,53 @@ def move(session: Session, settings: Settings, request: Request, meeting: date,
     request.meeting_date, request.late = meeting, False
     session.add(request)
     repo.audit(session, "request.moved", request.reference, f"by {who}: {meeting.isoformat()}")
+
+
+def request_from_email(session: Session, settings: Settings, record: ProcessedMessage,
+                       email: Email, fiche: Attachment | None, who: str) -> Request:
+    """A set-aside email made a request by a person: `fiche` is the file they picked as
+    its fiche (None: they will type it from the email's text). The fields are left for
+    them to type beside the file, as for a scan; every file of the email is kept; the
+    school gets its acknowledgement (a person's mail only, never a robot's)."""
+    fiche_hash = fiche.sha256 if fiche else record.content_hash
+    taken = repo.find_request_by_fiche(session, fiche_hash)
+    if taken is not None:
+        raise ActionError(f"Ce fichier est déjà la fiche de la demande {taken.reference}.")
+    local = record.processed_at.astimezone(ZoneInfo(settings.agenda.timezone))
+    meeting, late = meeting_for(settings.meetings, local.date(), settings.meeting_deadline_days)
+    request = Request(
+        reference=repo.next_reference(session, local.year), sender=email.sender or "inconnu",
+        created_at=record.processed_at, fiche_hash=fiche_hash, method="bureau",
+        fields={key: None for key in FIELD_KEYS}, missing=list(REQUIRED), needs_review=True,
+        scanned=True, source_message_id=email.message_id,
+        meeting_date=meeting.date if meeting else None, late=late,
+        circonscription_id=record.circonscription_id)
+    repo.add_request(session, request)
+    _take(session, settings, record, email, request)
+    circo = settings.circonscription
+    if email.sender and robot_reason(email, circo.own_addresses + [circo.sender]) is None:
+        repo.enqueue(session, mails.acknowledgement([request], email.sender, email.message_id,
+                                                    circo))
+    repo.audit(session, "request.created", request.reference,
+               f"by {who} from set-aside email {record.id}")
+    return request
+
+
+def attach_email(session: Session, settings: Settings, record: ProcessedMessage, email: Email,
+                 request: Request, who: str) -> None:
+    """A set-aside email joins a request: its text in the conversation, its files kept."""
+    _take(session, settings, record, email, request)
+    repo.audit(session, "request.completed", request.reference,
+               f"by {who}: set-aside email {record.id} attached")
+
+
+def _take(session: Session, settings: Settings, record: ProcessedMessage, email: Email,
+          request: Request) -> None:
+    for attachment in email.attachments:
+        repo.store_file(session, settings.storage.data_dir, request, attachment.data,
+                        attachment.name)
+    repo.add_message(session, request, Direction.IN, email.sender or "inconnu", email.subject,
+                     email.body, [a.sha256 for a in email.attachments], processed_id=record.id,
+                     at=record.processed_at, read=True)
+    record.request_id = request.id
+    repo.handled(session, record)

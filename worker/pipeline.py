@@ -202,13 +202,16 @@ def store(j: Journey, s: Services) -> None:
             requests = [_attach(session, j, s, decision)] + [
                 _attach_also(session, j, s, decision, reference) for reference in decision.also]
         first_request = requests[0] if requests else None
+        # An email set aside is kept for the bureau, where a person may make a request of it.
+        raw = repo.store_blob(s.settings.storage.data_dir, j.raw) \
+            if decision.outcome.quarantined else None
         record = repo.record_processed(
             session, mailbox=j.mailbox, uidvalidity=j.uidvalidity, uid=j.uid,
             content_hash=j.content_hash, message_id=j.email.message_id if j.email else None,
             outcome=decision.outcome, reason=decision.reason[:500],
             request_id=first_request.id if first_request else None,
             sender=j.email.sender if j.email else None,
-            subject=j.email.subject if j.email else None)
+            subject=j.email.subject if j.email else None, raw_sha256=raw)
         for request in requests:
             _converse(session, j, request, decision, record.id)
         if decision.outcome == Outcome.NEW:
