@@ -39,6 +39,7 @@ bench: system-deps $(BIN)/saisine
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/worker.py
 	$(BIN)/python bench/agenda.py
+	$(BIN)/python bench/web.py
 
 corpus: system-deps $(BIN)/saisine
 	$(BIN)/python -m tests.corpus.build

@@ -22,6 +22,7 @@ from storage import accounts
 from storage.models import Account, Role, WebSession, utcnow
 
 COOKIE = "saisine_session"
+SEEN_EVERY = timedelta(minutes=1)
 FREE_FAILURES = 5  # sign-in attempts before the account waits
 LOCK_STEP = timedelta(seconds=30)  # the wait, doubled at each further failure
 _HASHER = PasswordHash((Argon2Hasher(),))
@@ -81,8 +82,10 @@ def current(session: Session, token: str | None) -> tuple[WebSession, Account] |
     found = accounts.live_session(session, token_hash(token))
     if found is not None:
         row, _ = found
-        row.last_seen_at = utcnow()
-        session.add(row)
+        now = utcnow()
+        if now - row.last_seen_at > SEEN_EVERY:  # not a write at every page
+            row.last_seen_at = now
+            session.add(row)
     return found
 
 

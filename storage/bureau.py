@@ -200,9 +200,25 @@ def add_note(session: Session, request: Request, account: Account, text: str) ->
 
 
 def counts(session: Session, viewer: Viewer) -> dict[str, int]:
-    """The numbers in the navigation."""
-    handle = to_handle(session, viewer)
-    total = session.exec(select(func.count()).select_from(Request).where(
-        *_visible(viewer))).one()
-    return {"a_traiter": handle.count, "demandes": int(total),
-            "quarantaine": len(handle.quarantined)}
+    """The numbers in the navigation (every page: counted, not fetched)."""
+    visible = _visible(viewer)
+    open_ = col(Request.status).in_(OPEN)
+
+    def number(statement: Any) -> int:
+        return int(session.exec(statement).one())
+
+    urgent_or_review = number(select(func.count()).select_from(Request).where(
+        *visible, open_, or_(col(Request.urgent).is_(True), col(Request.needs_review).is_(True))))
+    both = number(select(func.count()).select_from(Request).where(
+        *visible, open_, col(Request.urgent).is_(True), col(Request.needs_review).is_(True)))
+    unread = number(select(func.count()).select_from(Message).join(
+        Request, col(Request.id) == Message.request_id).where(
+        *visible, col(Message.direction) == Direction.IN, col(Message.read_at).is_(None)))
+    quarantined = number(select(func.count()).select_from(ProcessedMessage).where(
+        col(ProcessedMessage.circonscription_id) == viewer.circonscription_id,
+        col(ProcessedMessage.outcome).in_(QUARANTINED),
+        col(ProcessedMessage.handled_at).is_(None))) if viewer.role.edits else 0
+    total = number(select(func.count()).select_from(Request).where(*visible))
+    # À traiter lists a request both urgent and to check under each heading: counted twice.
+    return {"a_traiter": urgent_or_review + both + unread + quarantined, "demandes": total,
+            "quarantaine": quarantined}
