@@ -9,8 +9,6 @@ sign-in form a cookie-bound one). Every view of a request's pupil data is audite
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 import secrets
@@ -20,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
@@ -32,6 +30,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
 from bureau import auth, preview
+from bureau import export as exports
 from config.calendar import Meeting
 from config.errors import ActionError, EmailError
 from config.settings import LOOPBACK, Settings
@@ -107,8 +106,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                      if kind in ("success", "info") and what in _FLASHES])
 
     def checked(request: Request, session: Session, form: Any) -> Page:
+        """The signed-in person, if the form (or the htmx call's header) carries their
+        session's CSRF token."""
         page = signed_in(request, session)
-        if not auth.csrf_ok(page.row, form.get("csrf")):
+        given = form.get("csrf") or request.headers.get("x-csrf-token")
+        if not auth.csrf_ok(page.row, given):
             raise HTTPException(403, "Jeton de sécurité du formulaire invalide.")
         return page
 
@@ -215,7 +217,9 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             return render(request, "a_traiter.html", "À traiter", page, session, handle=handle)
 
     def filters_of(request: Request) -> read.Filters:
-        q = request.query_params
+        return filters_from(request.query_params)
+
+    def filters_from(q: Any) -> read.Filters:
         meeting = _date_or_none(q.get("reunion", ""))
         return read.Filters(meeting=meeting, status=q.get("statut", ""), motif=q.get("motif", ""),
                             urgent=q.get("urgent") == "1", review=q.get("a_verifier") == "1",
@@ -230,39 +234,50 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             rows = read.requests(session, page.viewer, f)
             flags = [("urgent", "Urgentes", f.urgent), ("a_verifier", "À vérifier", f.review),
                      ("hors_delai", "Hors délai", f.late)]
+            query = urlencode([(k, v) for k, v in request.query_params.multi_items()
+                               if k != "info"])
             return render(request, "demandes.html", "Demandes", page, session, rows=rows, f=f,
                           meetings=read.meetings(session, page.viewer), statuses=list(
                               RequestStatus), motifs=MOTIFS, sorts=SORTS, flags=flags,
-                          query=urlencode(list(request.query_params.multi_items())))
+                          query=query, views=read.views(session, page.account))
 
-    @app.get("/demandes.csv")
-    def export(request: Request) -> Response:
+    @app.post("/vues")
+    async def view_save(request: Request) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            name = str(form.get("nom", "")).strip()
+            query = str(form.get("requete", ""))
+            if name:
+                read.save_view(session, page.account, name, query)
+        return RedirectResponse(f"/demandes?{query}", status_code=303)
+
+    @app.post("/vues/{view_id}/supprimer")
+    async def view_drop(request: Request, view_id: int) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            if not read.drop_view(session, page.account, view_id):
+                raise HTTPException(404)
+        return RedirectResponse("/demandes", status_code=303)
+
+    @app.get("/demandes.{kind}")
+    def export(request: Request, kind: str) -> Response:
+        if kind not in ("csv", "xlsx"):
+            raise HTTPException(404)
         with db() as session:
             page = signed_in(request, session)
             rows = read.requests(session, page.viewer, filters_of(request), limit=100_000)
             repo.audit(session, "bureau.export", None,
-                       f"by {page.account.email}: {len(rows)} request(s)")
-            out = io.StringIO()
-            writer = csv.writer(out, delimiter=";")
-            header = ["Référence", "Reçue le", "École", "Commune", "Motif(s)", "Urgent",
-                      "Réunion", "Statut"]
-            pupils = page.viewer.role.sees_pupils
-            if pupils:
-                header[3:3] = ["Élève", "Classe"]
-            writer.writerow(header)
-            for r in rows:
-                line = [r.reference, _day(r.created_at), r.school_name or "",
-                        r.school_commune or "",
-                        ", ".join(motif_label(m) for m in r.fields.get("motifs") or []),
-                        "oui" if r.urgent else "non", _day(r.meeting_date),
-                        _status_label(r.status)]
-                if pupils:
-                    name = f"{r.fields.get('eleve_prenom') or ''} {r.fields.get('eleve_nom') or ''}"
-                    line[3:3] = [name.strip(), r.fields.get("classe") or ""]
-                writer.writerow(line)
-        # With a BOM: spreadsheet software then reads the accents right.
-        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="demandes.csv"'})
+                       f"by {page.account.email}: {len(rows)} request(s), {kind}")
+            header, lines = exports.table(rows, page.viewer.role.sees_pupils, _status_label)
+        if kind == "csv":
+            data, mime = exports.to_csv(header, lines), "text/csv; charset=utf-8"
+        else:
+            data = exports.to_xlsx(header, lines)
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(data, media_type=mime, headers={
+            "Content-Disposition": f'attachment; filename="demandes.{kind}"'})
 
     def the_request(session: Session, page: Page, reference: str) -> Demande:
         found = read.find(session, page.viewer, reference)
@@ -279,7 +294,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                                   settings.limits.convert_timeout_seconds)
                  for f in repo.files_of(session, r)]
         sections = [(s, fields_in(s)) for s in SECTIONS]
+        back = request.query_params.get("depuis", "")
+        before, after = read.neighbours(session, page.viewer, filters_from(
+            dict(parse_qsl(back))), r.reference) if back else (None, None)
         return render(request, "demande.html", r.reference, page, session, status=status, r=r,
+                      back=back, before=before, after=after,
                       files=files, sections=sections, motifs=MOTIFS,
                       statuses=list(RequestStatus), can_edit=page.viewer.role.edits,
                       conversation=repo.conversation(session, r), notes=read.notes(session, r),

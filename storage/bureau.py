@@ -26,6 +26,7 @@ from storage.models import (
     Request,
     RequestStatus,
     Role,
+    SavedView,
     utcnow,
 )
 
@@ -222,3 +223,33 @@ def counts(session: Session, viewer: Viewer) -> dict[str, int]:
     # À traiter lists a request both urgent and to check under each heading: counted twice.
     return {"a_traiter": urgent_or_review + both + unread + quarantined, "demandes": total,
             "quarantaine": quarantined}
+
+
+def views(session: Session, account: Account) -> list[SavedView]:
+    return list(session.exec(select(SavedView).where(
+        col(SavedView.account_id) == account.id).order_by(col(SavedView.name))))
+
+
+def save_view(session: Session, account: Account, name: str, query: str) -> SavedView:
+    assert account.id is not None
+    view = SavedView(account_id=account.id, name=name[:80], query=query[:500])
+    session.add(view)
+    return view
+
+
+def drop_view(session: Session, account: Account, view_id: int) -> bool:
+    view = session.get(SavedView, view_id)
+    if view is None or view.account_id != account.id:
+        return False
+    session.delete(view)
+    return True
+
+
+def neighbours(session: Session, viewer: Viewer, filters: Filters,
+               reference: str) -> tuple[str | None, str | None]:
+    """The requests before and after this one in the list these filters make."""
+    order = [r.reference for r in requests(session, viewer, filters)]
+    if reference not in order:
+        return None, None
+    i = order.index(reference)
+    return (order[i - 1] if i > 0 else None), (order[i + 1] if i + 1 < len(order) else None)

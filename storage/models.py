@@ -155,6 +155,17 @@ class WebSession(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class SavedView(SQLModel, table=True):
+    """A person's named filters of the request list ("mes urgentes", "réunion de mars")."""
+
+    __tablename__ = "saved_view"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(max_length=80)
+    query: str = Field(max_length=500)  # the list's URL query
+
+
 class Note(SQLModel, table=True):
     """A private note on a request, for the bureau only (pupil data: purged with it)."""
 

@@ -6,11 +6,13 @@ All schools, pupils and people are invented."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from bureau.app import create_app
@@ -156,6 +158,9 @@ def test_forms_without_their_csrf_token_are_refused(bureau, engine):
         assert c.post("/demandes/PR-2026-0001/notes", data=data).status_code == 403
     assert c.post("/demandes/PR-2026-0001/notes",
                   data={"texte": "Appel de la mère.", "csrf": csrf(c)}).status_code == 303
+    # An htmx call carries it in a header.
+    assert c.post("/demandes/PR-2026-0001/notes", data={"texte": "Rappel."},
+                  headers={"X-CSRF-Token": csrf(c)}).status_code == 303
     assert "Appel de la mère." in c.get("/demandes/PR-2026-0001").text
 
 
@@ -262,6 +267,12 @@ def test_the_list_filters_searches_and_exports_csv(bureau):
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Référence;Reçue le;École;Élève")
     assert "DUPONT" in lines[1]
+    xlsx = c.get("/demandes.xlsx?a_verifier=1")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [cell.value for cell in sheet[1]][:4] == ["Référence", "Reçue le", "École", "Élève"]
+    assert sheet["A2"].value == "PR-2026-0001" and "DUPONT" in sheet["D2"].value
+    assert sheet.freeze_panes == "A2"
+    assert c.get("/demandes.exe").status_code == 404
 
 
 def test_the_quarantine_shows_who_and_why_and_dismissing_forgets_them(bureau, engine):
@@ -480,3 +491,29 @@ def test_a_set_aside_email_becomes_a_request_or_joins_one(bureau, engine, settin
     assert "Voici la demande scannée." in c.get("/demandes/PR-2026-0001").text
     other = sign_in(bureau, "secretariat@vienne.fr")
     assert other.get(f"/quarantaine/{third}").status_code == 404
+
+
+def test_saved_views_belong_to_their_person_and_a_request_knows_its_neighbours(
+        bureau, engine):
+    with session_scope(engine) as s:
+        for pupil in ("MARTIN", "BERNARD"):
+            repo.add_request(s, Request(
+                reference=repo.next_reference(s, 2026), sender="ce.0381234x@ac-grenoble.fr",
+                fiche_hash=pupil.ljust(64, "0"), method="docx",
+                fields={**FIELDS, "eleve_nom": pupil}, school_name="École Jean Jaurès",
+                school_commune="Voiron"))
+    c = sign_in(bureau)
+    c.post("/vues", data={"csrf": csrf(c, "/demandes"), "nom": "Voiron, les plus anciennes",
+                          "requete": "q=Voiron&tri=oldest"})
+    listing = c.get("/demandes")
+    assert "Voiron, les plus anciennes" in listing.text
+    assert "Voiron, les plus anciennes" not in sign_in(bureau, "ien@ac-grenoble.fr") \
+        .get("/demandes").text
+    page = c.get("/demandes/PR-2026-0002?depuis=" + "q%3DVoiron%26tri%3Doldest")
+    assert "Précédente (PR-2026-0001)" in page.text and "Suivante (PR-2026-0003)" in page.text
+    assert 'href="/demandes/PR-2026-0001?depuis=' in c.get("/demandes?tri=oldest").text
+    view = re.search(r'action="/vues/(\d+)/supprimer"', listing.text)[1]
+    other = sign_in(bureau, "ien@ac-grenoble.fr")
+    assert other.post(f"/vues/{view}/supprimer", data={"csrf": csrf(other)}).status_code == 404
+    c.post(f"/vues/{view}/supprimer", data={"csrf": csrf(c)})
+    assert "Voiron, les plus anciennes" not in c.get("/demandes").text

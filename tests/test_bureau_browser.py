@@ -156,6 +156,12 @@ def test_a_scan_is_typed_in_beside_its_image_and_the_school_is_answered(served, 
         page.get_by_role("link", name="Demandes").first.click()
         expect(page.get_by_role("cell", name="École du Bourg (Voiron)")).to_be_visible()
         look(page, "05-demandes")
+        # A filter updates the list in place (htmx): the page itself is not reloaded.
+        page.evaluate("window.sameDocument = true")
+        page.get_by_label("À vérifier").focus()
+        page.keyboard.press("Space")
+        expect(page.get_by_text("0 demande", exact=True)).to_be_visible()
+        assert "a_verifier=1" in page.url and page.evaluate("window.sameDocument") is True
         browser.close()
     before = len(smtp_server.messages)
     saisine(config, "run", "--once")  # the worker sends what the bureau queued

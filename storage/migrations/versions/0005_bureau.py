@@ -65,6 +65,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_web_session_account_id'), ['account_id'],
                               unique=False)
     op.create_table(
+        'saved_view',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('account_id', sa.Integer(), nullable=False),
+        sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column('query', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.ForeignKeyConstraint(['account_id'], ['account.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('saved_view', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_view_account_id'), ['account_id'],
+                              unique=False)
+    op.create_table(
         'note',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('request_id', sa.Integer(), nullable=False),
@@ -111,6 +123,7 @@ def downgrade() -> None:
             batch_op.drop_index(batch_op.f(f'ix_{table}_circonscription_id'))
             batch_op.drop_column('circonscription_id')
     op.drop_table('note')
+    op.drop_table('saved_view')
     op.drop_table('web_session')
     op.drop_table('account')
     op.drop_table('circonscription')
