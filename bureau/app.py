@@ -42,7 +42,7 @@ from parsers.registry import file_type
 from storage import accounts, repo
 from storage import bureau as read
 from storage.db import session_scope
-from storage.models import Account, ProcessedMessage, RequestStatus, Role, WebSession
+from storage.models import Account, ProcessedMessage, RequestStatus, Role, WebSession, utcnow
 from storage.models import Request as Demande
 from worker import actions
 from worker.meetings import (
@@ -523,7 +523,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             if not page.viewer.role.edits:
                 raise HTTPException(404)
             meeting = the_meeting(day)
-            queued = queue_agenda(session, settings, meeting, again=repo.utcnow().isoformat())
+            queued = queue_agenda(session, settings, meeting, again=utcnow().isoformat())
             repo.audit(session, "agenda.sent_on_demand", None,
                        f"meeting {meeting.date} by {page.account.email}")
         what = "ordre-du-jour" if queued else "ordre-du-jour-sans-destinataire"
@@ -678,6 +678,20 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             reference = target.reference
         return _back(reference, "success", "rattache", "conversation")
 
+    @app.post("/quarantaine/{record_id}/relire")
+    async def set_aside_replay(request: Request, record_id: int) -> Response:
+        form = await request.form()
+        with db() as session:
+            page = checked(request, session, form)
+            record, email = set_aside(request, session, page, record_id)
+            if email is None:
+                raise HTTPException(404)
+            record.replay_requested_at = utcnow()
+            session.add(record)
+            repo.audit(session, "email.replay", None,
+                       f"record {record_id} by {page.account.email}")
+        return RedirectResponse("/quarantaine?info=success:relecture", status_code=303)
+
     @app.post("/quarantaine/{record_id}/classer")
     async def dismiss(request: Request, record_id: int) -> Response:
         form = await request.form()
@@ -804,7 +818,9 @@ _FLASHES = {"corrige": "Corrections enregistrées.",
             "compte": "Compte modifié.", "mot-de-passe": "Mot de passe changé.",
             "demande-creee": "Demande créée à partir du courriel : saisissez la fiche à côté du "
                              "fichier. L'école reçoit son accusé de réception.",
-            "rattache": "Courriel rattaché à la demande."}
+            "rattache": "Courriel rattaché à la demande.",
+            "relecture": "Le courriel sera relu par le service à son prochain passage (dans "
+                         "quelques minutes)."}
 _LOGIN_ERRORS = {"identifiants": "Identifiant ou mot de passe incorrect, ou compte "
                                  "momentanément bloqué après plusieurs essais.",
                  "jeton": "La page de connexion avait expiré : veuillez réessayer."}

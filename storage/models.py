@@ -204,6 +204,9 @@ class ProcessedMessage(SQLModel, table=True):
     # The email itself, stored by hash in the data folder, for the person who will make a
     # request of it or attach it to one; gone with the sender and the subject.
     raw_sha256: str | None = Field(default=None, max_length=64)
+    # A person asked the worker to read the stored email again (after allowing its domain,
+    # installing a tool...): done at its next pass, once.
+    replay_requested_at: datetime | None = None
 
 
 class Request(SQLModel, table=True):

@@ -356,6 +356,12 @@ def quarantine_details(session: Session) -> list[ProcessedMessage]:
         | col(ProcessedMessage.raw_sha256).is_not(None))))
 
 
+def replays_requested(session: Session) -> list[ProcessedMessage]:
+    return list(session.exec(select(ProcessedMessage).where(
+        col(ProcessedMessage.replay_requested_at).is_not(None),
+        col(ProcessedMessage.raw_sha256).is_not(None)).order_by(col(ProcessedMessage.id))))
+
+
 def handled(session: Session, record: ProcessedMessage) -> None:
     """A person dealt with a set-aside email: its details are no longer needed."""
     record.handled_at = utcnow()
@@ -365,7 +371,7 @@ def handled(session: Session, record: ProcessedMessage) -> None:
 def forget_details(session: Session, record: ProcessedMessage) -> None:
     """A set-aside email's sender, subject and stored copy go (`sweep_files` then deletes
     the copy)."""
-    record.sender = record.subject = record.raw_sha256 = None
+    record.sender = record.subject = record.raw_sha256 = record.replay_requested_at = None
     session.add(record)
 
 

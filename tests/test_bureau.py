@@ -36,6 +36,7 @@ from storage.models import (
     Role,
     WebSession,
 )
+from tests import dovecot as dv
 from tests.conftest import VOIRON
 from tests.mail import FICHE, message
 
@@ -517,3 +518,32 @@ def test_saved_views_belong_to_their_person_and_a_request_knows_its_neighbours(
     assert other.post(f"/vues/{view}/supprimer", data={"csrf": csrf(other)}).status_code == 404
     c.post(f"/vues/{view}/supprimer", data={"csrf": csrf(c)})
     assert "Voiron, les plus anciennes" not in c.get("/demandes").text
+
+
+def test_a_set_aside_email_is_read_again_by_the_worker_once(
+        engine, sandbox, tmp_path, dovecot, smtp_server):
+    from tests.mail import fiche_mail
+    from tests.test_worker import one_pass, settings_for
+
+    settings = settings_for(tmp_path, dovecot, smtp_server.port)
+    with session_scope(engine) as s:
+        new_account(s, "secretariat@ac-grenoble.fr", "Agnès", Role.SECRETARIAT, PASSWORD)
+    dovecot.deliver(fiche_mail(sender="Directrice <direction@ecole-voiron.fr>").as_bytes())
+    assert one_pass(settings, engine, sandbox).outcomes == {"quarantined": 1}
+    # The circonscription allows the school's own domain, then asks for a second reading.
+    allowed = settings.model_copy(update={"circonscription": VOIRON.model_copy(update={
+        "allowed_domains": ["ac-grenoble.fr", "ecole-voiron.fr"]})})
+    c = sign_in(create_app(allowed, engine))
+    assert c.post("/quarantaine/1/relire", data={"csrf": csrf(c)}).status_code == 303
+    replayed = one_pass(allowed, engine, sandbox)
+    assert replayed.outcomes == {"accepted": 1} and replayed.references == ["PR-2026-0001"]
+    assert one_pass(allowed, engine, sandbox).outcomes == {}  # once
+    with session_scope(engine) as s:
+        first = s.get(ProcessedMessage, 1)
+        assert first.handled_at and first.raw_sha256 is None
+    assert len(dovecot.uids("Saisine/À vérifier")) == 1  # the email itself stays there
+    # Moved back to the inbox by hand, it is the same email again: not read twice.
+    [uid] = dovecot.uids("Saisine/À vérifier")
+    dovecot.doveadm("move", "-u", dv.USER, "INBOX", "mailbox", "Saisine/À vérifier", "UID",
+                    str(uid))
+    assert one_pass(allowed, engine, sandbox).outcomes == {"seen": 1}

@@ -73,6 +73,8 @@ class Journey:
     reply_trusted: bool = False
     also_replied: tuple[str, ...] = ()  # the other requests a reply answers
     corrects: str | None = None  # the request a new fiche corrects (same school and pupil)
+    # The set-aside email (its record) this journey reads again, at a person's request.
+    replay_of: int | None = None
     decision: Decision | None = None
     references: list[str] = field(default_factory=list)
     done: bool = False
@@ -87,7 +89,7 @@ def already_seen(j: Journey, s: Services) -> None:
         if here:
             j.done, j.outcome = True, Outcome.SEEN
             return
-        if earlier:
+        if earlier and earlier.id != j.replay_of:
             repo.record_processed(session, mailbox=j.mailbox, uidvalidity=j.uidvalidity,
                                   uid=j.uid, content_hash=j.content_hash,
                                   message_id=earlier.message_id, outcome=Outcome.SEEN,
@@ -232,9 +234,11 @@ PIPELINE: list[Callable[[Journey, Services], None]] = [
 
 
 def process(raw: bytes, mailbox: str, uidvalidity: int, uid: int, services: Services,
-            received: datetime | None = None) -> Journey:
-    """Run one email through the pipeline; returns the journey (outcome, references)."""
-    journey = Journey(raw, mailbox, uidvalidity, uid)
+            received: datetime | None = None, replay_of: int | None = None) -> Journey:
+    """Run one email through the pipeline; returns the journey (outcome, references).
+    `replay_of`: the record of this same email, set aside, that a person asked to have
+    read again (its bytes are not "the same email again")."""
+    journey = Journey(raw, mailbox, uidvalidity, uid, replay_of=replay_of)
     if received is not None:
         journey.received = received
     for step in PIPELINE:

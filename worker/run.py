@@ -16,7 +16,7 @@ from config.errors import SaisineError, StorageError
 from ingest.mailbox import Mailbox
 from storage import repo
 from storage.db import session_scope
-from storage.models import Outcome
+from storage.models import Outcome, ProcessedMessage
 from worker.pipeline import Services, process
 from worker.progress import Progress
 
@@ -57,6 +57,11 @@ def run_once(services: Services, mailbox: Mailbox, progress: Progress | None = N
     progress = progress or Progress()
     progress.start(len(waiting))
     moves: list[tuple[int, str]] = []  # committed, not yet moved
+    if touch_server:
+        for seen in replay_requested(services):
+            result.outcomes[seen.outcome] += 1
+            result.references.extend(seen.references)
+            result.emails.append(seen)
     try:
         for uid, raw, arrived in mailbox.fetch(waiting):
             seen = _handle(services, mailbox, uid, raw, arrived)
@@ -79,6 +84,37 @@ def run_once(services: Services, mailbox: Mailbox, progress: Progress | None = N
     _move(services, mailbox, moves)
     progress.finish()
     return result
+
+
+# The place a replayed email is recorded at: its own (mailbox, UIDVALIDITY, UID), one per
+# set-aside record, so that a replay is done once however often the pass stops.
+REPLAY_MAILBOX = "Saisine/relecture"
+
+
+def replay_requested(services: Services) -> list[Seen]:
+    """The set-aside emails a person asked to have read again (from the bureau): each goes
+    through the pipeline from its stored copy, recorded at its own place; then its first
+    record is marked dealt with. The email itself stays in the quarantine folder."""
+    done = []
+    with session_scope(services.engine) as session:
+        asked = [(r.id, r.raw_sha256, r.processed_at) for r in repo.replays_requested(session)]
+    for record_id, sha256, processed_at in asked:
+        assert record_id is not None and sha256 is not None
+        path = repo.file_path(services.settings.storage.data_dir, sha256)
+        if path.exists():
+            journey = process(path.read_bytes(), REPLAY_MAILBOX, 0, record_id, services,
+                              received=processed_at, replay_of=record_id)
+            assert journey.outcome is not None
+            done.append(Seen(record_id, journey.email.sender if journey.email else "?",
+                             journey.email.subject if journey.email else "?", journey.outcome,
+                             journey.decision.reason if journey.decision else "already handled",
+                             journey.references))
+        with session_scope(services.engine) as session:
+            record = session.get(ProcessedMessage, record_id)
+            if record is not None:
+                repo.handled(session, record)
+                repo.audit(session, "email.replayed", None, f"record {record_id}")
+    return done
 
 
 def _handle(services: Services, mailbox: Mailbox, uid: int, raw: bytes,

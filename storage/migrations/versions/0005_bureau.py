@@ -106,6 +106,8 @@ def upgrade() -> None:
                                       nullable=True))
         batch_op.add_column(sa.Column('raw_sha256', sqlmodel.sql.sqltypes.AutoString(length=64),
                                       nullable=True))
+        batch_op.add_column(sa.Column('replay_requested_at', sqlmodel.sql.sqltypes.UTCDateTime(),
+                                      nullable=True))
     # The email that brought a request's fiche is the request itself: not a new message.
     op.execute("UPDATE message SET read_at = at WHERE read_at IS NULL AND id IN "
                "(SELECT MIN(id) FROM message GROUP BY request_id)")
@@ -113,6 +115,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('processed_message', schema=None) as batch_op:
+        batch_op.drop_column('replay_requested_at')
         batch_op.drop_column('raw_sha256')
         batch_op.drop_column('subject')
         batch_op.drop_column('sender')
