@@ -294,11 +294,15 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                                   settings.limits.convert_timeout_seconds)
                  for f in repo.files_of(session, r)]
         sections = [(s, fields_in(s)) for s in SECTIONS]
+        stored = {f.sha256: f.name for f in repo.files_of(session, r)}
+        # Fields the reading doubted (a check letter that does not match, a date that is
+        # none...): marked beside them, as the missing ones are.
+        doubted = {w.split(":", 1)[0] for w in r.warnings if ":" in w} & set(FIELD_BY_KEY)
         back = request.query_params.get("depuis", "")
         before, after = read.neighbours(session, page.viewer, filters_from(
             dict(parse_qsl(back))), r.reference) if back else (None, None)
         return render(request, "demande.html", r.reference, page, session, status=status, r=r,
-                      back=back, before=before, after=after,
+                      back=back, before=before, after=after, stored=stored, doubted=doubted,
                       files=files, sections=sections, motifs=MOTIFS,
                       statuses=list(RequestStatus), can_edit=page.viewer.role.edits,
                       conversation=repo.conversation(session, r), notes=read.notes(session, r),
@@ -414,7 +418,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             r = the_request(session, page, reference)
             text = str(form.get("texte", "")).strip()[:5000]
             if text:
-                read.add_note(session, r, page.account, text)
+                read.add_note(session, r, page.account, text, opinion=form.get("avis") == "1")
                 repo.audit(session, "request.noted", r.reference, f"by {page.account.email}")
         return _back(reference, "success", "note", "notes")
 

@@ -193,9 +193,10 @@ def notes(session: Session, request: Request) -> list[tuple[Note, Account]]:
         col(Note.request_id) == request.id).order_by(col(Note.at)))]
 
 
-def add_note(session: Session, request: Request, account: Account, text: str) -> Note:
+def add_note(session: Session, request: Request, account: Account, text: str,
+             opinion: bool = False) -> Note:
     assert request.id is not None and account.id is not None
-    note = Note(request_id=request.id, account_id=account.id, text=text)
+    note = Note(request_id=request.id, account_id=account.id, text=text, opinion=opinion)
     session.add(note)
     return note
 

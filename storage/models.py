@@ -174,6 +174,7 @@ class Note(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id")
     at: datetime = Field(default_factory=utcnow)
     text: str
+    opinion: bool = False  # an opinion (avis) for the meeting, as pôle members give them
 
 
 class ProcessedMessage(SQLModel, table=True):

@@ -28,6 +28,7 @@ from storage.models import (
     Account,
     AuditEvent,
     Circonscription,
+    Direction,
     MailKind,
     Outbox,
     Outcome,
@@ -547,3 +548,23 @@ def test_a_set_aside_email_is_read_again_by_the_worker_once(
     dovecot.doveadm("move", "-u", dv.USER, "INBOX", "mailbox", "Saisine/À vérifier", "UID",
                     str(uid))
     assert one_pass(allowed, engine, sandbox).outcomes == {"seen": 1}
+
+
+def test_opinions_doubted_fields_and_each_messages_files(bureau, engine, settings):
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        request.warnings = ["ecole_uai: check letter does not match"]
+        request.meeting_date = NEXT
+        s.add(request)
+        stored = repo.store_file(s, settings.storage.data_dir, request, b"%PDF-1.4 bilan",
+                                 "bilan.pdf")
+        repo.add_message(s, request, Direction.IN, "ce.0381234x@ac-grenoble.fr", "Le bilan",
+                         "Voici le bilan.", [stored.sha256])
+    pole = sign_in(bureau, "pole@ac-grenoble.fr")
+    pole.post("/demandes/PR-2026-0001/notes", data={
+        "csrf": csrf(pole, "/demandes/PR-2026-0001"), "texte": "Observer en récréation.",
+        "avis": "1"})
+    page = sign_in(bureau).get("/demandes/PR-2026-0001")
+    assert "Avis</p><p>Observer en récréation." in page.text
+    assert "N° UAI (RNE) — lu avec un doute, à vérifier" in page.text
+    assert f'/fichiers/{stored.sha256}">bilan.pdf</a>' in page.text

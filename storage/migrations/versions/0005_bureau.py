@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column('account_id', sa.Integer(), nullable=False),
         sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('opinion', sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(['request_id'], ['request.id']),
         sa.ForeignKeyConstraint(['account_id'], ['account.id']),
         sa.PrimaryKeyConstraint('id'),
