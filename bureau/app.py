@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
-from bureau import auth, preview
+from bureau import auth, oidc, preview
 from bureau import export as exports
 from config.calendar import Meeting
 from config.errors import ActionError, EmailError
@@ -58,6 +58,7 @@ HERE = Path(__file__).parent
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
 LOGIN_CSRF = "saisine_login"
+OIDC_COOKIE = "saisine_oidc"
 SORTS = (("recent", "Plus récentes"), ("oldest", "Plus anciennes"), ("school", "École"),
          ("meeting", "Réunion"))
 
@@ -171,7 +172,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         token = secrets.token_urlsafe(24)
         response = render(request, "connexion.html", "Se connecter", None, None,
                           error=_LOGIN_ERRORS.get(request.query_params.get("erreur", "")),
-                          email="", login_csrf=token)
+                          email="", login_csrf=token, provider=settings.bureau.oidc)
         response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="lax",
                             secure=secure(request), path="/connexion")
         return response
@@ -193,6 +194,56 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         response.set_cookie(auth.COOKIE, done.token, httponly=True, samesite="lax",
                             secure=secure(request), max_age=int(lifetime.total_seconds()))
         response.delete_cookie(LOGIN_CSRF, path="/connexion")
+        return response
+
+    @app.get("/connexion/oidc")
+    def oidc_start(request: Request) -> Response:
+        provider = settings.bureau.oidc
+        if provider is None:
+            raise HTTPException(404)
+        try:
+            started = oidc.start(provider)
+        except ActionError as err:
+            log.warning("identity provider: %s", err)
+            return RedirectResponse("/connexion?erreur=fournisseur", status_code=303)
+        response = RedirectResponse(started.url, status_code=303)
+        # The browser comes back from the provider by a top-level GET: a Lax cookie is sent.
+        response.set_cookie(OIDC_COOKIE, ".".join((started.state, started.nonce,
+                                                   started.verifier)),
+                            httponly=True, samesite="lax", secure=secure(request),
+                            path="/connexion", max_age=600)
+        return response
+
+    @app.get("/connexion/oidc/retour")
+    def oidc_back(request: Request) -> Response:
+        provider = settings.bureau.oidc
+        if provider is None:
+            raise HTTPException(404)
+        state, _, rest = request.cookies.get(OIDC_COOKIE, "").partition(".")
+        nonce, _, verifier = rest.partition(".")
+        given = request.query_params.get("state", "")
+        code = request.query_params.get("code", "")
+        failed = RedirectResponse("/connexion?erreur=fournisseur", status_code=303)
+        failed.delete_cookie(OIDC_COOKIE, path="/connexion")
+        if not (state and code and verifier) or not secrets.compare_digest(state, given):
+            return failed
+        try:
+            email = oidc.finish(provider, code, verifier, nonce)
+        except ActionError as err:
+            log.warning("identity provider: %s", err)
+            return failed
+        with db() as session:
+            account = accounts.find_account(session, email)
+            if account is None or not account.active:
+                repo.audit(session, "bureau.login_failed", None, "identity provider: no account")
+                return RedirectResponse("/connexion?erreur=sans-compte", status_code=303)
+            done = auth.open_for(session, account, lifetime)
+            repo.audit(session, "bureau.login", None,
+                       f"account {account.id} through {provider.label}")
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(auth.COOKIE, done.token, httponly=True, samesite="lax",
+                            secure=secure(request), max_age=int(lifetime.total_seconds()))
+        response.delete_cookie(OIDC_COOKIE, path="/connexion")
         return response
 
     @app.post("/deconnexion")
@@ -827,7 +878,11 @@ _FLASHES = {"corrige": "Corrections enregistrées.",
                          "quelques minutes)."}
 _LOGIN_ERRORS = {"identifiants": "Identifiant ou mot de passe incorrect, ou compte "
                                  "momentanément bloqué après plusieurs essais.",
-                 "jeton": "La page de connexion avait expiré : veuillez réessayer."}
+                 "jeton": "La page de connexion avait expiré : veuillez réessayer.",
+                 "fournisseur": "La connexion par le fournisseur d'identité n'a pas abouti : "
+                                "veuillez réessayer, ou utiliser votre mot de passe.",
+                 "sans-compte": "Votre identité est vérifiée, mais vous n'avez pas de compte "
+                                "actif dans ce bureau : demandez-le à son administrateur."}
 
 
 def _status_label(value: str) -> str:

@@ -67,9 +67,16 @@ def sign_in(session: Session, email: str, password: str,
         return None
     if updated:
         account.password_hash = updated
-    account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+    account.failed_logins, account.locked_until = 0, None
+    return open_for(session, account, lifetime)
+
+
+def open_for(session: Session, account: Account, lifetime: timedelta) -> SignedIn:
+    """A new session for an account whose person has proved who they are (password, or
+    the identity provider). A new token every time: a session id planted before it is
+    worth nothing."""
+    account.last_login_at = utcnow()
     session.add(account)
-    # A new token at every sign-in: a session id planted before it is worth nothing.
     token = secrets.token_urlsafe(32)
     row = accounts.open_session(session, account, token_hash(token), secrets.token_urlsafe(32),
                                 lifetime)

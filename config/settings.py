@@ -99,6 +99,18 @@ class Retention(BaseModel):
     days: int = Field(365, ge=1)
 
 
+class OIDC(BaseModel):
+    """Signing in to the bureau through an OpenID Connect provider (ProConnect). The
+    secret only from the environment: SAISINE_BUREAU__OIDC__CLIENT_SECRET."""
+
+    issuer: str  # e.g. https://auth.agentconnect.gouv.fr/api/v2 (ProConnect's)
+    client_id: str
+    client_secret: SecretStr = SecretStr("")
+    # The bureau's public address of /connexion/oidc/retour, as declared to the provider.
+    redirect_url: str
+    label: str = "ProConnect"  # on the sign-in button
+
+
 class Bureau(BaseModel):
     """The web bureau (`saisine web`): where it listens. Behind a reverse proxy, keep it on
     loopback and let the proxy speak TLS; cookies are marked Secure except on loopback."""
@@ -106,6 +118,7 @@ class Bureau(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     session_hours: int = Field(10, ge=1, le=24 * 7)
+    oidc: OIDC | None = None
 
 
 class Agenda(BaseModel):

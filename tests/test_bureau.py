@@ -10,6 +10,7 @@ import io
 import re
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -568,3 +569,57 @@ def test_opinions_doubted_fields_and_each_messages_files(bureau, engine, setting
     assert "Avis</p><p>Observer en récréation." in page.text
     assert "N° UAI (RNE) — lu avec un doute, à vérifier" in page.text
     assert f'/fichiers/{stored.sha256}">bilan.pdf</a>' in page.text
+
+
+@pytest.fixture
+def provider():
+    from tests.oidc_provider import Provider, serve
+
+    found = Provider()
+    server = serve(found)
+    yield found
+    server.should_exit = True
+
+
+def through_provider(app, provider) -> tuple[TestClient, httpx.Response]:
+    """The browser's trip: the bureau, the provider (which signs the person in at once),
+    and back."""
+    c = client(app)
+    go = c.get("/connexion/oidc")
+    assert go.status_code == 303 and go.headers["location"].startswith(provider.issuer)
+    there = httpx.get(go.headers["location"], follow_redirects=False)
+    back = there.headers["location"]
+    assert back.startswith("http://127.0.0.1/connexion/oidc/retour?")
+    return c, c.get(back.removeprefix("http://127.0.0.1"))
+
+
+def test_signing_in_through_the_identity_provider(engine, settings, provider):
+    from config.settings import OIDC
+    from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET
+
+    with_oidc = settings.model_copy(update={"bureau": settings.bureau.model_copy(update={
+        "oidc": OIDC(issuer=provider.issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                     redirect_url="http://127.0.0.1/connexion/oidc/retour")})})
+    app = create_app(with_oidc, engine)
+    assert "S'identifier avec ProConnect" in client(app).get("/connexion").text
+    # No account for this person yet: their identity is proved, but nothing opens.
+    _, answer = through_provider(app, provider)
+    assert answer.headers["location"] == "/connexion?erreur=sans-compte"
+    with session_scope(engine) as s:
+        new_account(s, "agnes.martin@ac-grenoble.fr", "Agnès Martin", Role.SECRETARIAT,
+                    PASSWORD)
+    c, answer = through_provider(app, provider)
+    assert answer.headers["location"] == "/" and "HttpOnly" in answer.headers["set-cookie"]
+    assert "Agnès Martin" in c.get("/").text
+    # A state that is not this browser's, or an answer signed by another key: refused.
+    c2 = client(app)
+    c2.get("/connexion/oidc")
+    forged = c2.get("/connexion/oidc/retour?code=x&state=not-mine")
+    assert forged.headers["location"] == "/connexion?erreur=fournisseur"
+    from joserfc.jwk import RSAKey
+
+    provider.forge_with = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    _, answer = through_provider(app, provider)
+    assert answer.headers["location"] == "/connexion?erreur=fournisseur"
+    # Without a provider configured, its URLs do not exist.
+    assert client(create_app(settings, engine)).get("/connexion/oidc").status_code == 404
