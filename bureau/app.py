@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException
 
 from bureau import auth, oidc, preview
 from bureau import export as exports
-from config.calendar import Meeting
+from config.calendar import Meeting, recipients
 from config.errors import ActionError, EmailError
 from config.settings import LOOPBACK, Settings
 from ingest.message import Email, read_email
@@ -95,6 +95,16 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         with session_scope(engine) as session:
             yield session
 
+    def attended(account: Account) -> frozenset[date]:
+        """The meetings a member of the pôle attends: those whose agenda they receive
+        (they are in the settings' pôle list under their account's address)."""
+        member = next((m for m in settings.pole
+                       if m.email.casefold() == account.email.casefold()), None)
+        if member is None:
+            return frozenset()
+        return frozenset(m.date for m in settings.meetings
+                         if member in recipients(m, settings.pole))
+
     def signed_in(request: Request, session: Session) -> Page:
         found = auth.current(session, request.cookies.get(auth.COOKIE))
         if found is None:
@@ -102,7 +112,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         row, account = found
         # Only the messages the bureau itself words: a link cannot put text on a page.
         flashes = [f.partition(":") for f in request.query_params.getlist("info")]
-        return Page(account, row, read.Viewer.of(account),
+        return Page(account, row, read.Viewer.of(account, attended(account)),
                     [(kind, _FLASHES[what]) for kind, _, what in flashes
                      if kind in ("success", "info") and what in _FLASHES])
 

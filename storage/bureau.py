@@ -1,7 +1,8 @@
 """What the bureau reads: every query scoped by the signed-in person's circonscription,
 and by their role where it narrows what they see.
 
-A member of the pôle sees the requests on a meeting's agenda and those they follow up;
+A member of the pôle sees the requests of the meetings they attend and those they
+follow up;
 the secretariat and the IEN see every request of their circonscription; an
 administrator sees accounts, never a request.
 """
@@ -36,15 +37,17 @@ OPEN = [s.value for s in RequestStatus if s.open]
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is looking: their circonscription and role (and name, for "mine")."""
+    """Who is looking: their circonscription and role, their name (for what they follow
+    up) and, for a member of the pôle, the meetings they attend."""
 
     circonscription_id: int
     role: Role
     name: str
+    meetings: frozenset[date] = frozenset()
 
     @classmethod
-    def of(cls, account: Account) -> Viewer:
-        return cls(account.circonscription_id, Role(account.role), account.name)
+    def of(cls, account: Account, meetings: frozenset[date] = frozenset()) -> Viewer:
+        return cls(account.circonscription_id, Role(account.role), account.name, meetings)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def _visible(viewer: Viewer) -> list[ColumnElement[bool]]:
         return [col(Request.id).is_(None)]  # nothing
     where = [col(Request.circonscription_id) == viewer.circonscription_id]
     if viewer.role is Role.POLE:
-        where.append(or_(col(Request.meeting_date).is_not(None),
+        where.append(or_(col(Request.meeting_date).in_(viewer.meetings),
                          col(Request.referent) == viewer.name))
     return where
 

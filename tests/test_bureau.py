@@ -80,7 +80,7 @@ def bureau(settings, engine):
         for email, role, circo in [("secretariat@ac-grenoble.fr", Role.SECRETARIAT, 1),
                                    ("ien@ac-grenoble.fr", Role.IEN, 1),
                                    ("admin@ac-grenoble.fr", Role.ADMIN, 1),
-                                   ("pole@ac-grenoble.fr", Role.POLE, 1),
+                                   ("psy.voiron@ac-grenoble.fr", Role.POLE, 1),
                                    ("secretariat@vienne.fr", Role.SECRETARIAT, 2)]:
             new_account(s, email, email.split("@")[0].title(), role, PASSWORD, circo)
     return create_app(settings, engine)
@@ -179,19 +179,29 @@ def test_another_circonscription_or_role_sees_nothing_of_a_request(bureau):
     assert admin.get("/demandes/PR-2026-0001").status_code == 404
     assert admin.get("/quarantaine").status_code == 404
     assert "secretariat@vienne.fr" not in admin.get("/comptes").text
-    pole = sign_in(bureau, "pole@ac-grenoble.fr")  # not on an agenda, not theirs
+    pole = sign_in(bureau, "psy.voiron@ac-grenoble.fr")  # not on an agenda, not theirs
     assert pole.get("/demandes/PR-2026-0001").status_code == 404
 
 
-def test_a_member_of_the_pole_sees_the_requests_of_a_meeting(bureau, engine):
+def test_a_member_of_the_pole_sees_the_requests_of_the_meetings_they_attend(bureau, engine):
     with session_scope(engine) as s:
         request = repo.find_request(s, "PR-2026-0001")
-        request.meeting_date = date.today() + timedelta(days=10)
+        request.meeting_date = NEXT
         s.add(request)
-    pole = sign_in(bureau, "pole@ac-grenoble.fr")
+    pole = sign_in(bureau, "psy.voiron@ac-grenoble.fr")
     page = pole.get("/demandes/PR-2026-0001")
     assert page.status_code == 200 and "Enregistrer les corrections" not in page.text
     assert pole.get("/quarantaine").status_code == 404
+    with session_scope(engine) as s:  # a meeting they do not attend (not in their calendar)
+        request = repo.find_request(s, "PR-2026-0001")
+        request.meeting_date = date(2031, 1, 1)
+        s.add(request)
+    assert pole.get("/demandes/PR-2026-0001").status_code == 404
+    with session_scope(engine) as s:  # ... unless they follow it up
+        request = repo.find_request(s, "PR-2026-0001")
+        request.referent = "Psy.Voiron"
+        s.add(request)
+    assert pole.get("/demandes/PR-2026-0001").status_code == 200
 
 
 def test_headers_files_as_attachments_and_every_view_audited_without_pupil_data(
@@ -415,7 +425,7 @@ def test_meetings_their_agenda_and_the_meeting_mode_send_decisions_after_the_mee
         request = repo.find_request(s, "PR-2026-0001")
         assert request.meeting_date == NEXT and request.status == "decided"
         assert list(s.exec(select(Outbox).where(Outbox.kind == MailKind.DECISION))) == []
-    pole = sign_in(bureau, "pole@ac-grenoble.fr")
+    pole = sign_in(bureau, "psy.voiron@ac-grenoble.fr")
     assert pole.get(f"/reunions/{NEXT.isoformat()}").status_code == 200
     assert pole.get(f"/reunions/{NEXT.isoformat()}/seance").status_code == 404
 
@@ -561,7 +571,7 @@ def test_opinions_doubted_fields_and_each_messages_files(bureau, engine, setting
                                  "bilan.pdf")
         repo.add_message(s, request, Direction.IN, "ce.0381234x@ac-grenoble.fr", "Le bilan",
                          "Voici le bilan.", [stored.sha256])
-    pole = sign_in(bureau, "pole@ac-grenoble.fr")
+    pole = sign_in(bureau, "psy.voiron@ac-grenoble.fr")
     pole.post("/demandes/PR-2026-0001/notes", data={
         "csrf": csrf(pole, "/demandes/PR-2026-0001"), "texte": "Observer en récréation.",
         "avis": "1"})

@@ -96,6 +96,19 @@ def bureau_server(config: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
+def press(control) -> None:
+    """Reach a link or a button and press Enter, as a keyboard user does."""
+    control.focus()
+    control.page.keyboard.press("Enter")
+
+
+def write(field, text: str) -> None:
+    """Type into a field with the keyboard, replacing what it held."""
+    field.focus()
+    field.page.keyboard.press("Control+A")
+    field.page.keyboard.type(text)
+
+
 def look(page: Page, name: str) -> None:
     """Save what a person sees, and let axe-core judge it (RGAA: no serious or critical
     violation)."""
@@ -125,35 +138,40 @@ def test_a_scan_is_typed_in_beside_its_image_and_the_school_is_answered(served, 
         expect(page.get_by_role("heading", name="Messages des écoles non lus")).to_be_visible()
         look(page, "02-a-traiter")
 
-        page.get_by_role("link", name="PR-2026-0001").first.click()
+        # The secretariat's whole task with the keyboard: every control is reached and
+        # used without the mouse.
+        press(page.get_by_role("link", name="PR-2026-0001").first)
         expect(page.get_by_role("heading", name="PR-2026-0001", exact=False).first).to_be_visible()
         expect(page.get_by_alt_text("fiche scannée.pdf, page 1 sur 2")).to_be_visible()
         expect(page.get_by_text("la famille sera présente à la réunion")).to_be_visible()
         look(page, "03-demande-scan")
-        page.get_by_label("Nom de l'école").fill("École du Bourg")
-        page.get_by_label(re.compile(r"^Commune")).fill("Voiron")
-        page.get_by_label("Nom du demandeur").fill("Claire Martin")
-        # DSFR draws the box on the label: ticked with the keyboard, as a person would.
+        write(page.get_by_label("Nom de l'école"), "École du Bourg")
+        write(page.get_by_label(re.compile(r"^Commune")), "Voiron")
+        write(page.get_by_label("Nom du demandeur"), "Claire Martin")
+        # DSFR draws the box on the label: ticked with the space bar.
         page.get_by_label("Suivi d'élèves présentant des troubles sévères du comportement") \
             .focus()
         page.keyboard.press("Space")
-        page.get_by_label("Description de la situation").fill(
-            "Crises répétées en classe ; l'équipe demande un appui.")
-        page.get_by_label("Demande urgente").select_option("non")
-        page.get_by_label("Date de la demande").fill("05/10/2026")
-        page.get_by_role("button", name="Enregistrer les corrections").click()
+        write(page.get_by_label("Description de la situation"),
+              "Crises répétées en classe ; l'équipe demande un appui.")
+        page.get_by_label("Demande urgente").focus()  # non renseigné → oui → non
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+        expect(page.get_by_label("Demande urgente")).to_have_value("non")
+        write(page.get_by_label("Date de la demande"), "05/10/2026")
+        press(page.get_by_role("button", name="Enregistrer les corrections"))
         expect(page.get_by_text("Corrections enregistrées.")).to_be_visible()
         look(page, "04-demande-corrigee")
 
         # The school's message is answered from the page, from the circonscription's address.
-        page.get_by_label("Répondre à l'école").fill(
-            "Bonjour,\nMerci : la psychologue scolaire viendra observer la classe.")
-        page.get_by_role("button", name="Envoyer à l'école").click()
+        write(page.get_by_label("Répondre à l'école"),
+              "Bonjour,\nMerci : la psychologue scolaire viendra observer la classe.")
+        press(page.get_by_role("button", name="Envoyer à l'école"))
         expect(page.get_by_text("Message mis en file d'envoi")).to_be_visible()
 
-        page.get_by_role("link", name="À traiter").first.click()
+        press(page.get_by_role("link", name="À traiter").first)
         expect(page.get_by_text("Rien à traiter pour l'instant.")).to_be_visible()
-        page.get_by_role("link", name="Demandes").first.click()
+        press(page.get_by_role("link", name="Demandes").first)
         expect(page.get_by_role("cell", name="École du Bourg (Voiron)")).to_be_visible()
         look(page, "05-demandes")
         # A filter updates the list in place (htmx): the page itself is not reloaded.
@@ -263,3 +281,51 @@ def test_a_set_aside_email_becomes_a_request_in_the_browser(tmp_path, dovecot, s
         [request] = repo.list_requests(s)
         assert request.method == "bureau" and request.needs_review
     engine.dispose()
+
+
+def test_accounts_and_another_circonscription_that_sees_nothing(tmp_path, dovecot,
+                                                                 smtp_server):
+    from bureau.auth import new_account
+    from storage.models import Circonscription, Role
+
+    config = dv.worker_config(tmp_path / "saisine.toml", dovecot, smtp_server.port,
+                              tmp_path / "data")
+    dovecot.deliver(fiche_mail().as_bytes())
+    saisine(config, "run", "--once")
+    saisine(config, "user", "add", "admin@ac-grenoble.fr", "--name", "Sophie Bernard",
+            "--role", "admin", env={**dv.worker_env(), "SAISINE_NEW_PASSWORD": PASSWORD})
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'saisine.db'}")
+    with session_scope(engine) as s:
+        s.add(Circonscription(id=2, name="Circonscription de Vienne"))
+        s.flush()
+        new_account(s, "secretariat@vienne.fr", "Secrétariat de Vienne", Role.SECRETARIAT,
+                    PASSWORD, 2)
+    engine.dispose()
+    with bureau_server(config) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        sign(page, url, "admin@ac-grenoble.fr")
+        expect(page.get_by_role("heading", name="Comptes")).to_be_visible()
+        write(page.get_by_label("Nom", exact=True), "Léa Robert")
+        write(page.get_by_label("Adresse électronique"), "lea.robert@ac-grenoble.fr")
+        press(page.get_by_role("button", name="Créer le compte"))
+        expect(page.get_by_text("Compte créé pour lea.robert@ac-grenoble.fr")).to_be_visible()
+        look(page, "12-comptes")
+        press(page.get_by_role("link", name="Sophie Bernard (Administrateur)"))
+        look(page, "13-mot-de-passe")
+        page.context.clear_cookies()
+        sign(page, url, "secretariat@vienne.fr")
+        press(page.get_by_role("link", name="Demandes").first)
+        expect(page.get_by_text("0 demande", exact=True)).to_be_visible()
+        page.goto(f"{url}/demandes/PR-2026-0001")
+        expect(page.get_by_role("heading", name="Page introuvable")).to_be_visible()
+        look(page, "14-introuvable")
+        browser.close()
+
+
+def sign(page: Page, url: str, email: str) -> None:
+    page.goto(url)
+    write(page.get_by_label("Adresse électronique"), email)
+    write(page.get_by_label("Mot de passe"), PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
