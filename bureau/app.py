@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -406,44 +406,41 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             return _back(reference, "info", "aucun-changement")
         return _back(reference, "success", "alerte" if done.alerted else "corrige")
 
-    @app.post("/demandes/{reference}/statut")
-    async def status(request: Request, reference: str) -> Response:
+    async def acting(request: Request, reference: str, what: str, anchor: str,
+                     do: Callable[[Session, Page, Demande, Any], object]) -> Response:
+        """A form that changes a request: checked, done in one transaction, then back to
+        the request with its message; an action refused shows the page with the reason."""
         form = await request.form()
         with db() as session:
             page, r = editing(request, session, form, reference)
             try:
-                actions.set_status(session, r, RequestStatus(str(form.get("statut", ""))),
-                                   page.account.email, str(form.get("raison", "")))
-            except ValueError:
+                do(session, page, r, form)
+            except ValueError:  # a value no form of ours sends
                 raise HTTPException(400) from None
             except ActionError as err:
                 return refused(request, session, page, reference, err)
-        return _back(reference, "success", "statut", "statut")
+        return _back(reference, "success", what, anchor)
+
+    @app.post("/demandes/{reference}/statut")
+    async def status(request: Request, reference: str) -> Response:
+        return await acting(request, reference, "statut", "statut", lambda s, page, r, f: (
+            actions.set_status(s, r, RequestStatus(str(f.get("statut", ""))),
+                               page.account.email, str(f.get("raison", "")))))
 
     @app.post("/demandes/{reference}/reponse")
     async def answer(request: Request, reference: str) -> Response:
-        form = await request.form()
-        with db() as session:
-            page, r = editing(request, session, form, reference)
-            try:
-                actions.reply(session, settings, r, str(form.get("message", "")),
-                              page.account.name, page.account.email)
-            except ActionError as err:
-                return refused(request, session, page, reference, err)
-        return _back(reference, "success", "reponse", "conversation")
+        return await acting(request, reference, "reponse", "conversation",
+                            lambda s, page, r, f: actions.reply(
+                                s, settings, r, str(f.get("message", "")), page.account.name,
+                                page.account.email))
 
     @app.post("/demandes/{reference}/decision")
     async def decision(request: Request, reference: str) -> Response:
-        form = await request.form()
-        with db() as session:
-            page, r = editing(request, session, form, reference)
-            try:
-                actions.decide(session, settings, r, str(form.get("suite", "")).strip() or None,
-                               str(form.get("referent", "")) or None,
-                               form.get("clore") == "1", page.account.email)
-            except ActionError as err:
-                return refused(request, session, page, reference, err)
-        return _back(reference, "success", "decision", "decision")
+        return await acting(request, reference, "decision", "decision",
+                            lambda s, page, r, f: actions.decide(
+                                s, settings, r, str(f.get("suite", "")).strip() or None,
+                                str(f.get("referent", "")) or None, f.get("clore") == "1",
+                                page.account.email))
 
     @app.post("/demandes/{reference}/notifier")
     async def notify(request: Request, reference: str) -> Response:
@@ -459,17 +456,13 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
 
     @app.post("/demandes/{reference}/reunion")
     async def meeting(request: Request, reference: str) -> Response:
-        form = await request.form()
-        with db() as session:
-            page, r = editing(request, session, form, reference)
+        def move(session: Session, page: Page, r: Demande, form: Any) -> None:
             chosen = _date_or_none(str(form.get("reunion", "")))
-            try:
-                if chosen is None:
-                    raise ActionError("Choisissez une réunion.")
-                actions.move(session, settings, r, chosen, page.account.email)
-            except ActionError as err:
-                return refused(request, session, page, reference, err)
-        return _back(reference, "success", "reunion", "decision")
+            if chosen is None:
+                raise ActionError("Choisissez une réunion.")
+            actions.move(session, settings, r, chosen, page.account.email)
+
+        return await acting(request, reference, "reunion", "decision", move)
 
     @app.post("/demandes/{reference}/notes")
     async def note(request: Request, reference: str) -> Response:
