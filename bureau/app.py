@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ from config.errors import ActionError, EmailError
 from config.settings import LOOPBACK, Settings
 from ingest.message import Email, read_email
 from notify import agenda as documents
-from notify.compose import date_fr, shown
+from notify.compose import date_fr, day_fr, shown
 from parsers.fields import FIELD_BY_KEY, MOTIFS, SECTIONS, fields_in, motif_label
 from parsers.registry import file_type
 from storage import accounts, repo
@@ -61,6 +61,10 @@ LOGIN_CSRF = "saisine_login"
 OIDC_COOKIE = "saisine_oidc"
 SORTS = (("recent", "Plus récentes"), ("oldest", "Plus anciennes"), ("school", "École"),
          ("meeting", "Réunion"))
+
+
+# What a role may do (`storage.models.Role`'s properties), as the pages ask it.
+Ability = Literal["sees_pupils", "edits", "administers"]
 
 
 class Redirect(Exception):
@@ -145,7 +149,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             me=page.account if page else None,
             role_label=Role(page.account.role).label if page else "",
             csrf=page.row.csrf_token if page else "",
-            flashes=page.flashes if page else [], status_label=_status_label,
+            flashes=page.flashes if page else [], status_label=RequestStatus.label_of,
             motif_label=motif_label, field_label=_field_label,
             pupils=bool(page and page.viewer.role.sees_pupils), **context))
 
@@ -177,6 +181,14 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
 
     # --- signing in and out --------------------------------------------------------
 
+    def welcome(request: Request, done: auth.SignedIn, spent: str) -> Response:
+        """Into the bureau with the new session's cookie; the sign-in's own cookie goes."""
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(auth.COOKIE, done.token, httponly=True, samesite="lax",
+                            secure=secure(request), max_age=int(lifetime.total_seconds()))
+        response.delete_cookie(spent, path="/connexion")
+        return response
+
     @app.get("/connexion", response_class=HTMLResponse)
     def login_page(request: Request) -> Response:
         token = secrets.token_urlsafe(24)
@@ -200,11 +212,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                 repo.audit(session, "bureau.login_failed", None, "")
                 return RedirectResponse("/connexion?erreur=identifiants", status_code=303)
             repo.audit(session, "bureau.login", None, f"account {done.account.id}")
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(auth.COOKIE, done.token, httponly=True, samesite="lax",
-                            secure=secure(request), max_age=int(lifetime.total_seconds()))
-        response.delete_cookie(LOGIN_CSRF, path="/connexion")
-        return response
+        return welcome(request, done, LOGIN_CSRF)
 
     @app.get("/connexion/oidc")
     def oidc_start(request: Request) -> Response:
@@ -250,11 +258,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             done = auth.open_for(session, account, lifetime)
             repo.audit(session, "bureau.login", None,
                        f"account {account.id} through {provider.label}")
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(auth.COOKIE, done.token, httponly=True, samesite="lax",
-                            secure=secure(request), max_age=int(lifetime.total_seconds()))
-        response.delete_cookie(OIDC_COOKIE, path="/connexion")
-        return response
+        return welcome(request, done, OIDC_COOKIE)
 
     @app.post("/deconnexion")
     async def logout(request: Request) -> Response:
@@ -331,7 +335,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             rows = read.requests(session, page.viewer, filters_of(request), limit=100_000)
             repo.audit(session, "bureau.export", None,
                        f"by {page.account.email}: {len(rows)} request(s), {kind}")
-            header, lines = exports.table(rows, page.viewer.role.sees_pupils, _status_label)
+            header, lines = exports.table(rows, page.viewer.role.sees_pupils)
         if kind == "csv":
             data, mime = exports.to_csv(header, lines), "text/csv; charset=utf-8"
         else:
@@ -339,6 +343,15 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return Response(data, media_type=mime, headers={
             "Content-Disposition": f'attachment; filename="demandes.{kind}"'})
+
+    def allowed(request: Request, session: Session, may: Ability,
+                form: Any | None = None) -> Page:
+        """The signed-in person, if their role may do this (else 404, as for a page that
+        does not exist), and, for a form, its CSRF token checked."""
+        page = signed_in(request, session) if form is None else checked(request, session, form)
+        if not getattr(page.viewer.role, may):
+            raise HTTPException(404)
+        return page
 
     def the_request(session: Session, page: Page, reference: str) -> Demande:
         found = read.find(session, page.viewer, reference)
@@ -351,11 +364,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         repo.audit(session, "request.viewed", r.reference, f"by {page.account.email}")
         if page.viewer.role.edits:  # those who answer schools have now seen their messages
             read.mark_read(session, r)
+        kept = repo.files_of(session, r)
         files = [preview.describe(settings.storage.data_dir, f, settings.libreoffice,
-                                  settings.limits.convert_timeout_seconds)
-                 for f in repo.files_of(session, r)]
+                                  settings.limits.convert_timeout_seconds) for f in kept]
         sections = [(s, fields_in(s)) for s in SECTIONS]
-        stored = {f.sha256: f.name for f in repo.files_of(session, r)}
+        stored = {f.sha256: f.name for f in kept}
         # Fields the reading doubted (a check letter that does not match, a date that is
         # none...): marked beside them, as the missing ones are.
         doubted = {w.split(":", 1)[0] for w in r.warnings if ":" in w} & set(FIELD_BY_KEY)
@@ -385,11 +398,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     def editing(request: Request, session: Session, form: Any,
                 reference: str) -> tuple[Page, Demande]:
         """The checked form's author and the request their role lets them change."""
-        page = checked(request, session, form)
-        r = the_request(session, page, reference)
-        if not page.viewer.role.edits:
-            raise HTTPException(404)
-        return page, r
+        page = allowed(request, session, "edits", form)
+        return page, the_request(session, page, reference)
 
     @app.post("/demandes/{reference}/champs")
     async def correct(request: Request, reference: str) -> Response:
@@ -534,11 +544,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     @app.get("/reunions", response_class=HTMLResponse)
     def meetings_page(request: Request) -> Response:
         with db() as session:
-            page = signed_in(request, session)
-            if not page.viewer.role.sees_pupils:
-                raise HTTPException(404)
+            page = allowed(request, session, "sees_pupils")
             today = datetime.now(zone).date()
-            rows = [(m, deadline_of(m, settings), len(in_order(session, page, m)))
+            # Only counted here: the agenda's order is built on each meeting's own page.
+            rows = [(m, deadline_of(m, settings),
+                     len(read.meeting_requests(session, page.viewer, m.date)))
                     for m in sorted(settings.meetings, key=lambda m: m.date)]
             return render(request, "reunions.html", "Réunions", page, session, rows=rows,
                           today=today)
@@ -546,12 +556,10 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     @app.get("/reunions/{day}", response_class=HTMLResponse)
     def meeting_page(request: Request, day: str) -> Response:
         with db() as session:
-            page = signed_in(request, session)
-            if not page.viewer.role.sees_pupils:
-                raise HTTPException(404)
+            page = allowed(request, session, "sees_pupils")
             meeting = the_meeting(day)
             rows = in_order(session, page, meeting)
-            return render(request, "reunion.html", f"Réunion du {_day(meeting.date)}", page,
+            return render(request, "reunion.html", f"Réunion du {day_fr(meeting.date)}", page,
                           session, meeting=meeting, deadline=deadline_of(meeting, settings),
                           rows=rows, can_edit=page.viewer.role.edits)
 
@@ -560,9 +568,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         if kind not in ("docx", "pdf"):
             raise HTTPException(404)
         with db() as session:
-            page = signed_in(request, session)
-            if not page.viewer.role.sees_pupils:
-                raise HTTPException(404)
+            page = allowed(request, session, "sees_pupils")
             meeting = the_meeting(day)
             agenda = build_agenda(session, settings, meeting)
             repo.audit(session, "agenda.downloaded", None,
@@ -577,9 +583,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     async def send_agenda(request: Request, day: str) -> Response:
         form = await request.form()
         with db() as session:
-            page = checked(request, session, form)
-            if not page.viewer.role.edits:
-                raise HTTPException(404)
+            page = allowed(request, session, "edits", form)
             meeting = the_meeting(day)
             queued = queue_agenda(session, settings, meeting, again=utcnow().isoformat())
             repo.audit(session, "agenda.sent_on_demand", None,
@@ -590,19 +594,17 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     @app.get("/reunions/{day}/seance", response_class=HTMLResponse)
     def meeting_mode(request: Request, day: str) -> Response:
         with db() as session:
-            page = signed_in(request, session)
-            if not page.viewer.role.edits:
-                raise HTTPException(404)
+            page = allowed(request, session, "edits")
             meeting = the_meeting(day)
             rows = in_order(session, page, meeting)
             n = _number(request.query_params.get("n", "1"))
             if n > len(rows):
                 decided = [r for r in rows if r.decision]
-                return render(request, "seance_fin.html", f"Séance du {_day(meeting.date)}",
+                return render(request, "seance_fin.html", f"Séance du {day_fr(meeting.date)}",
                               page, session, meeting=meeting, rows=rows, decided=decided)
             r = rows[n - 1]
             repo.audit(session, "request.viewed", r.reference, f"by {page.account.email}")
-            return render(request, "seance.html", f"Séance du {_day(meeting.date)}", page,
+            return render(request, "seance.html", f"Séance du {day_fr(meeting.date)}", page,
                           session, meeting=meeting, r=r, n=n, total=len(rows), pole=settings.pole)
 
     @app.post("/reunions/{day}/seance/{reference}")
@@ -621,7 +623,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             except ActionError as err:
                 session.rollback()
                 page.flashes.append(("error", str(err)))
-                return render(request, "seance.html", f"Séance du {_day(meeting.date)}", page,
+                return render(request, "seance.html", f"Séance du {day_fr(meeting.date)}", page,
                               session, status=400, meeting=meeting, r=r, n=n,
                               total=len(in_order(session, page, meeting)), pole=settings.pole)
         return RedirectResponse(f"/reunions/{day}/seance?n={n + 1}", status_code=303)
@@ -630,9 +632,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     async def notify_all(request: Request, day: str) -> Response:
         form = await request.form()
         with db() as session:
-            page = checked(request, session, form)
-            if not page.viewer.role.edits:
-                raise HTTPException(404)
+            page = allowed(request, session, "edits", form)
             meeting = the_meeting(day)
             sent = 0
             for r in in_order(session, page, meeting):
@@ -643,7 +643,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                         page.flashes.append(("error", str(err)))
                         session.rollback()
                         return render(request, "reunion.html",
-                                      f"Réunion du {_day(meeting.date)}", page, session,
+                                      f"Réunion du {day_fr(meeting.date)}", page, session,
                                       status=400, meeting=meeting, rows=in_order(
                                           session, page, meeting),
                                       deadline=deadline_of(meeting, settings), can_edit=True)
@@ -654,9 +654,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     @app.get("/quarantaine", response_class=HTMLResponse)
     def quarantine(request: Request) -> Response:
         with db() as session:
-            page = signed_in(request, session)
-            if not page.viewer.role.edits:
-                raise HTTPException(404)
+            page = allowed(request, session, "edits")
             return render(request, "quarantaine.html", "Quarantaine", page, session,
                           rows=read.quarantine(session, page.viewer))
 
@@ -769,22 +767,16 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                       rows=accounts.accounts(session, page.viewer.circonscription_id),
                       role_of=lambda v: Role(v).label, roles=list(Role))
 
-    def administering(request: Request, session: Session, form: Any | None) -> Page:
-        page = signed_in(request, session) if form is None else checked(request, session, form)
-        if not page.viewer.role.administers:
-            raise HTTPException(404)
-        return page
-
     @app.get("/comptes", response_class=HTMLResponse)
     def account_list(request: Request) -> Response:
         with db() as session:
-            return accounts_page(request, session, administering(request, session, None))
+            return accounts_page(request, session, allowed(request, session, "administers"))
 
     @app.post("/comptes")
     async def account_create(request: Request) -> Response:
         form = await request.form()
         with db() as session:
-            page = administering(request, session, form)
+            page = allowed(request, session, "administers", form)
             email = str(form.get("adresse", "")).strip().lower()
             name = str(form.get("nom", "")).strip()[:200]
             try:
@@ -808,7 +800,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     async def account_update(request: Request, account_id: int) -> Response:
         form = await request.form()
         with db() as session:
-            page = administering(request, session, form)
+            page = allowed(request, session, "administers", form)
             target = accounts.get_account(session, account_id)
             if (target is None or target.circonscription_id != page.viewer.circonscription_id
                     or target.id == page.account.id):
@@ -888,13 +880,6 @@ _LOGIN_ERRORS = {"identifiants": "Identifiant ou mot de passe incorrect, ou comp
                                 "actif dans ce bureau : demandez-le à son administrateur."}
 
 
-def _status_label(value: str) -> str:
-    try:
-        return RequestStatus(value).label
-    except ValueError:
-        return value
-
-
 def _field_label(key: str) -> str:
     spec = FIELD_BY_KEY.get(key)
     return spec.shown_as if spec else key
@@ -910,10 +895,6 @@ def _date_or_none(text: str) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
-
-
-def _day(value: date | datetime | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 # Why an email was set aside, as the secretariat reads it (routing's reasons are English).
@@ -954,15 +935,14 @@ def _filters(templates: Jinja2Templates, zone: ZoneInfo) -> None:
     def shown_value(value: Any, key: str) -> str:
         return "" if value in (None, [], "") else shown(key, value)
 
-    env = templates.env
     def long_day(value: date | None) -> str:
         return date_fr(value) if value else ""
 
     def iso_day(value: str | None) -> str:
-        day = _date_or_none(value or "")
-        return _day(day) if day else ""
+        return day_fr(_date_or_none(value or ""))
 
-    env.filters.update(day=_day, long_day=long_day, moment=moment, iso_moment=iso_moment,
+    env = templates.env
+    env.filters.update(day=day_fr, long_day=long_day, moment=moment, iso_moment=iso_moment,
                        iso_day=iso_day, size=size,
                        shown=shown_value, reason=french_reason, field_label=_field_label,
                        motif_label=motif_label)

@@ -6,28 +6,27 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from notify.compose import day_fr
 from parsers.fields import motif_label
-from storage.models import Request
+from storage.models import Request, RequestStatus
 
 HEADER = ["Référence", "Reçue le", "École", "Commune", "Motif(s)", "Urgent", "Réunion",
           "Statut"]
 PUPIL = ["Élève", "Classe"]
 
 
-def table(rows: list[Request], pupils: bool,
-          status_label: Callable[[str], str]) -> tuple[list[str], list[list[str]]]:
+def table(rows: list[Request], pupils: bool) -> tuple[list[str], list[list[str]]]:
     header = HEADER[:3] + PUPIL + HEADER[3:] if pupils else list(HEADER)
     lines = []
     for r in rows:
-        line = [r.reference, _day(r.created_at), r.school_name or "", r.school_commune or "",
+        line = [r.reference, day_fr(r.created_at), r.school_name or "", r.school_commune or "",
                 ", ".join(motif_label(m) for m in r.fields.get("motifs") or []),
-                "oui" if r.urgent else "non", _day(r.meeting_date), status_label(r.status)]
+                "oui" if r.urgent else "non", day_fr(r.meeting_date),
+                RequestStatus.label_of(r.status)]
         if pupils:
             name = f"{r.fields.get('eleve_prenom') or ''} {r.fields.get('eleve_nom') or ''}"
             line[3:3] = [name.strip(), r.fields.get("classe") or ""]
@@ -61,6 +60,3 @@ def to_xlsx(header: list[str], lines: list[list[str]]) -> bytes:
     book.save(out)
     return out.getvalue()
 
-
-def _day(value: date | datetime | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""

@@ -31,6 +31,11 @@ def date_fr(day: date) -> str:
     return format_date(day, "EEEE d MMMM y", locale="fr_FR")
 
 
+def day_fr(day: date | None) -> str:
+    """« 15/12/2026 », as French forms write dates; empty for none."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
 _env.filters["date_fr"] = date_fr
 
 
@@ -44,7 +49,7 @@ def shown(key: str, value: object) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
-        return date.fromisoformat(value).strftime("%d/%m/%Y")  # as French forms write it
+        return day_fr(date.fromisoformat(value))
     return str(value)
 
 

@@ -142,30 +142,43 @@ class ToHandle:
         return len(self.urgent) + len(self.review) + len(self.messages) + len(self.quarantined)
 
 
+# What needs a person, as conditions: fetched by `to_handle`, counted by `counts`.
+URGENT = col(Request.urgent).is_(True)
+TO_CHECK = col(Request.needs_review).is_(True)
+
+
+def _open(viewer: Viewer) -> list[ColumnElement[bool]]:
+    return [*_visible(viewer), col(Request.status).in_(OPEN)]
+
+
+def _unread(viewer: Viewer) -> list[ColumnElement[bool]]:
+    """Messages from schools nobody has opened (the query joins their request)."""
+    return [*_visible(viewer), col(Message.direction) == Direction.IN,
+            col(Message.read_at).is_(None)]
+
+
+def _set_aside(viewer: Viewer) -> list[ColumnElement[bool]]:
+    return [col(ProcessedMessage.circonscription_id) == viewer.circonscription_id,
+            col(ProcessedMessage.outcome).in_(QUARANTINED),
+            col(ProcessedMessage.handled_at).is_(None)]
+
+
 def to_handle(session: Session, viewer: Viewer) -> ToHandle:
-    visible = _visible(viewer)
-    open_ = col(Request.status).in_(OPEN)
-    urgent = list(session.exec(select(Request).where(
-        *visible, open_, col(Request.urgent).is_(True)).order_by(col(Request.created_at))))
-    review = list(session.exec(select(Request).where(
-        *visible, open_, col(Request.needs_review).is_(True)).order_by(
-        col(Request.created_at))))
+    by_date = col(Request.created_at)
+    urgent = list(session.exec(select(Request).where(*_open(viewer), URGENT).order_by(by_date)))
+    review = list(session.exec(select(Request).where(*_open(viewer), TO_CHECK)
+                               .order_by(by_date)))
     messages = [(m, r) for m, r in session.exec(select(Message, Request).join(
-        Request, col(Request.id) == Message.request_id).where(
-        *visible, col(Message.direction) == Direction.IN, col(Message.read_at).is_(None))
+        Request, col(Request.id) == Message.request_id).where(*_unread(viewer))
         .order_by(col(Message.at)))]
-    quarantined = quarantine(session, viewer) if viewer.role.edits else []
-    return ToHandle(urgent, review, messages, quarantined)
+    return ToHandle(urgent, review, messages, quarantine(session, viewer))
 
 
 def quarantine(session: Session, viewer: Viewer, limit: int = 500) -> list[ProcessedMessage]:
     """Emails set aside that nobody has dealt with yet, newest first."""
     if not viewer.role.edits:
         return []
-    return list(session.exec(select(ProcessedMessage).where(
-        col(ProcessedMessage.circonscription_id) == viewer.circonscription_id,
-        col(ProcessedMessage.outcome).in_(QUARANTINED),
-        col(ProcessedMessage.handled_at).is_(None)).order_by(
+    return list(session.exec(select(ProcessedMessage).where(*_set_aside(viewer)).order_by(
         col(ProcessedMessage.processed_at).desc()).limit(limit)))
 
 
@@ -205,27 +218,19 @@ def add_note(session: Session, request: Request, account: Account, text: str,
 
 
 def counts(session: Session, viewer: Viewer) -> dict[str, int]:
-    """The numbers in the navigation (every page: counted, not fetched)."""
-    visible = _visible(viewer)
-    open_ = col(Request.status).in_(OPEN)
+    """The numbers in the navigation (every page: counted, not fetched), of what
+    `to_handle` lists (a request both urgent and to check is under each heading)."""
 
-    def number(statement: Any) -> int:
-        return int(session.exec(statement).one())
+    def number(model: Any, *where: ColumnElement[bool]) -> int:
+        statement = select(func.count()).select_from(model)
+        if model is Message:
+            statement = statement.join(Request, col(Request.id) == Message.request_id)
+        return int(session.exec(statement.where(*where)).one())
 
-    urgent_or_review = number(select(func.count()).select_from(Request).where(
-        *visible, open_, or_(col(Request.urgent).is_(True), col(Request.needs_review).is_(True))))
-    both = number(select(func.count()).select_from(Request).where(
-        *visible, open_, col(Request.urgent).is_(True), col(Request.needs_review).is_(True)))
-    unread = number(select(func.count()).select_from(Message).join(
-        Request, col(Request.id) == Message.request_id).where(
-        *visible, col(Message.direction) == Direction.IN, col(Message.read_at).is_(None)))
-    quarantined = number(select(func.count()).select_from(ProcessedMessage).where(
-        col(ProcessedMessage.circonscription_id) == viewer.circonscription_id,
-        col(ProcessedMessage.outcome).in_(QUARANTINED),
-        col(ProcessedMessage.handled_at).is_(None))) if viewer.role.edits else 0
-    total = number(select(func.count()).select_from(Request).where(*visible))
-    # À traiter lists a request both urgent and to check under each heading: counted twice.
-    return {"a_traiter": urgent_or_review + both + unread + quarantined, "demandes": total,
+    quarantined = number(ProcessedMessage, *_set_aside(viewer)) if viewer.role.edits else 0
+    waiting = (number(Request, *_open(viewer), URGENT) + number(Request, *_open(viewer), TO_CHECK)
+               + number(Message, *_unread(viewer)) + quarantined)
+    return {"a_traiter": waiting, "demandes": number(Request, *_visible(viewer)),
             "quarantaine": quarantined}
 
 

@@ -51,6 +51,11 @@ class RequestStatus(StrEnum):
                 RequestStatus.CLOSED: "close",
                 RequestStatus.DISMISSED: "classée sans suite"}[self]
 
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """How a stored status reads; as it is, should it be none of these."""
+        return cls(value).label if value in cls._value2member_map_ else value
+
     @property
     def open(self) -> bool:
         """Still waiting for the pôle (carried over to the next meeting)."""

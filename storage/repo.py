@@ -13,7 +13,7 @@ import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
@@ -296,6 +296,14 @@ def agenda_requests(session: Session, meeting: date) -> list[Request]:
         .order_by(col(Request.created_at))))
 
 
+def remember(request: Request, at: datetime | None = None, **change: Any) -> None:
+    """Keep the request's state as it stands (status, decision, who follows it up) in its
+    history, before it changes; `change` says what changes, and who changes it."""
+    request.history = [*request.history, {
+        "at": (at or utcnow()).isoformat(), "status": request.status,
+        "decision": request.decision, "referent": request.referent, **change}]
+
+
 def decide(session: Session, reference: str, decision: str | None, referent: str | None,
            close: bool) -> Request | None:
     """Record what the pôle decided ("suite donnée"), and close the request if asked."""
@@ -305,9 +313,7 @@ def decide(session: Session, reference: str, decision: str | None, referent: str
     if request.decision or not RequestStatus(request.status).open:
         # Deciding again (a closed request reopened, a decision revised): the earlier
         # decision stays in the request's history.
-        request.history = [*request.history, {
-            "at": (request.decided_at or utcnow()).isoformat(), "status": request.status,
-            "decision": request.decision, "referent": request.referent}]
+        remember(request, at=request.decided_at)
     if decision:
         request.decision, request.decided_at = decision, utcnow()
         request.status = RequestStatus.DECIDED

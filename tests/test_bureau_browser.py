@@ -217,10 +217,7 @@ def test_the_meeting_mode_records_three_decisions_and_the_schools_receive_them(
     with bureau_server(config) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-        page.goto(url)
-        page.get_by_label("Adresse électronique").fill("ien@ac-grenoble.fr")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.keyboard.press("Enter")
+        sign(page, url, "ien@ac-grenoble.fr")
         page.get_by_role("link", name="Réunions").click()
         look(page, "06-reunions")
         page.get_by_role("link", name="Ordre du jour").first.click()
@@ -262,10 +259,7 @@ def test_a_set_aside_email_becomes_a_request_in_the_browser(tmp_path, dovecot, s
     with bureau_server(config) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-        page.goto(url)
-        page.get_by_label("Adresse électronique").fill("secretariat@ac-grenoble.fr")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
-        page.keyboard.press("Enter")
+        sign(page, url, "secretariat@ac-grenoble.fr")
         page.get_by_role("link", name="Quarantaine").first.click()
         look(page, "10-quarantaine")
         page.get_by_role("link", name="Fiche pour Hugo").click()

@@ -21,7 +21,7 @@ from notify import mails
 from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, MOTIF_CODES, REQUIRED, Kind
 from parsers.normalise import NORMALISERS
 from storage import repo
-from storage.models import Direction, ProcessedMessage, Request, RequestStatus, utcnow
+from storage.models import Direction, ProcessedMessage, Request, RequestStatus
 from worker.routing import fiche_keys, robot_reason
 
 
@@ -112,10 +112,7 @@ def set_status(session: Session, request: Request, status: RequestStatus, who: s
         raise ActionError("Classée sans suite : indiquez la raison.")
     if request.status == status:
         return
-    request.history = [*request.history, {
-        "at": utcnow().isoformat(), "status": request.status, "decision": request.decision,
-        "referent": request.referent, "to": status.value, "reason": reason.strip()[:500],
-        "by": who}]
+    repo.remember(request, to=status.value, reason=reason.strip()[:500], by=who)
     request.status = status
     session.add(request)
     repo.audit(session, "request.status", request.reference, f"by {who}: {status.value}")
@@ -161,10 +158,8 @@ def move(session: Session, settings: Settings, request: Request, meeting: date,
         raise ActionError(f"Aucune réunion le {meeting:%d/%m/%Y} dans le calendrier.")
     if request.meeting_date == meeting:
         return
-    request.history = [*request.history, {
-        "at": utcnow().isoformat(), "status": request.status, "decision": request.decision,
-        "referent": request.referent, "meeting": request.meeting_date.isoformat()
-        if request.meeting_date else None, "to_meeting": meeting.isoformat(), "by": who}]
+    repo.remember(request, meeting=request.meeting_date.isoformat()
+                  if request.meeting_date else None, to_meeting=meeting.isoformat(), by=who)
     request.meeting_date, request.late = meeting, False
     session.add(request)
     repo.audit(session, "request.moved", request.reference, f"by {who}: {meeting.isoformat()}")

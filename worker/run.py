@@ -17,7 +17,7 @@ from ingest.mailbox import Mailbox
 from storage import repo
 from storage.db import session_scope
 from storage.models import Outcome, ProcessedMessage
-from worker.pipeline import Services, process
+from worker.pipeline import Journey, Services, process
 from worker.progress import Progress
 
 log = logging.getLogger("saisine.worker")
@@ -36,6 +36,15 @@ class Seen:
     outcome: Outcome
     reason: str
     references: list[str]
+
+    @classmethod
+    def of(cls, uid: int, journey: Journey) -> Seen:
+        email = journey.email
+        assert journey.outcome is not None  # every journey ends with one
+        return cls(uid, email.sender if email else "?", email.subject if email else "?",
+                   journey.outcome,
+                   journey.decision.reason if journey.decision else "already handled",
+                   journey.references)
 
 
 @dataclass
@@ -102,13 +111,9 @@ def replay_requested(services: Services) -> list[Seen]:
         assert record_id is not None and sha256 is not None
         path = repo.file_path(services.settings.storage.data_dir, sha256)
         if path.exists():
-            journey = process(path.read_bytes(), REPLAY_MAILBOX, 0, record_id, services,
-                              received=processed_at, replay_of=record_id)
-            assert journey.outcome is not None
-            done.append(Seen(record_id, journey.email.sender if journey.email else "?",
-                             journey.email.subject if journey.email else "?", journey.outcome,
-                             journey.decision.reason if journey.decision else "already handled",
-                             journey.references))
+            done.append(Seen.of(record_id, process(
+                path.read_bytes(), REPLAY_MAILBOX, 0, record_id, services,
+                received=processed_at, replay_of=record_id)))
         with session_scope(services.engine) as session:
             record = session.get(ProcessedMessage, record_id)
             if record is not None:
@@ -128,12 +133,7 @@ def _handle(services: Services, mailbox: Mailbox, uid: int, raw: bytes,
     except Exception as err:  # a bug on one email must not stop the others
         return Seen(uid, "?", "?", Outcome.QUARANTINE,
                     _record_crash(services, mailbox, uid, raw, err), [])
-    email = journey.email
-    assert journey.outcome is not None  # every journey ends with one
-    return Seen(uid, email.sender if email else "?", email.subject if email else "?",
-                journey.outcome,
-                journey.decision.reason if journey.decision else "already handled",
-                journey.references)
+    return Seen.of(uid, journey)
 
 
 def _move(services: Services, mailbox: Mailbox, moves: list[tuple[int, str]]) -> None:
