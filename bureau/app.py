@@ -42,7 +42,15 @@ from parsers.registry import file_type
 from storage import accounts, repo
 from storage import bureau as read
 from storage.db import session_scope
-from storage.models import Account, ProcessedMessage, RequestStatus, Role, WebSession, utcnow
+from storage.models import (
+    Account,
+    ProcessedMessage,
+    RequestStatus,
+    Role,
+    StoredFile,
+    WebSession,
+    utcnow,
+)
 from storage.models import Request as Demande
 from worker import actions
 from worker.meetings import (
@@ -281,9 +289,6 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             handle = read.to_handle(session, page.viewer)
             return render(request, "a_traiter.html", "À traiter", page, session, handle=handle)
 
-    def filters_of(request: Request) -> read.Filters:
-        return filters_from(request.query_params)
-
     def filters_from(q: Any) -> read.Filters:
         meeting = _date_or_none(q.get("reunion", ""))
         return read.Filters(meeting=meeting, status=q.get("statut", ""), motif=q.get("motif", ""),
@@ -295,7 +300,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     def request_list(request: Request) -> Response:
         with db() as session:
             page = signed_in(request, session)
-            f = filters_of(request)
+            f = filters_from(request.query_params)
             rows = read.requests(session, page.viewer, f)
             flags = [("urgent", "Urgentes", f.urgent), ("a_verifier", "À vérifier", f.review),
                      ("hors_delai", "Hors délai", f.late)]
@@ -332,7 +337,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             raise HTTPException(404)
         with db() as session:
             page = signed_in(request, session)
-            rows = read.requests(session, page.viewer, filters_of(request), limit=100_000)
+            rows = read.requests(session, page.viewer, filters_from(request.query_params),
+                                 limit=100_000)
             repo.audit(session, "bureau.export", None,
                        f"by {page.account.email}: {len(rows)} request(s), {kind}")
             header, lines = exports.table(rows, page.viewer.role.sees_pupils)
@@ -486,24 +492,28 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                 repo.audit(session, "request.noted", r.reference, f"by {page.account.email}")
         return _back(reference, "success", "note", "notes")
 
-    @app.get("/demandes/{reference}/fichiers/{sha256}")
-    def download(request: Request, reference: str, sha256: str) -> Response:
+    def stored(request: Request, reference: str, sha256: str,
+               audited: bool = False) -> tuple[StoredFile, Path]:
+        """A file of a request this person may see, and where it lies; `audited`: a
+        download of pupil data (a page's previews are part of its audited view)."""
         with db() as session:
             page = signed_in(request, session)
             r = the_request(session, page, reference)
-            stored = next((f for f in repo.files_of(session, r) if f.sha256 == sha256), None)
-            if stored is None:
+            found = next((f for f in repo.files_of(session, r) if f.sha256 == sha256), None)
+            if found is None:
                 raise HTTPException(404)
-            repo.audit(session, "request.file", r.reference, f"by {page.account.email}")
-        data = repo.file_path(settings.storage.data_dir, stored.sha256).read_bytes()
-        suffix, mime = file_type(data)
-        name = preview.download_name(stored.name, suffix)
-        return Response(data, media_type=mime, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+            if audited:
+                repo.audit(session, "request.file", r.reference, f"by {page.account.email}")
+        return found, repo.file_path(settings.storage.data_dir, sha256)
+
+    @app.get("/demandes/{reference}/fichiers/{sha256}")
+    def download(request: Request, reference: str, sha256: str) -> Response:
+        found, path = stored(request, reference, sha256, audited=True)
+        return _attachment(path.read_bytes(), found.name)
 
     @app.get("/demandes/{reference}/fichiers/{sha256}/page/{number}.png")
     def page_image(request: Request, reference: str, sha256: str, number: int) -> Response:
-        path = _stored(request, reference, sha256)
+        _, path = stored(request, reference, sha256)
         png = preview.pdf_page(settings.storage.data_dir, path, sha256, number)
         if png is None:
             raise HTTPException(404)
@@ -511,19 +521,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
 
     @app.get("/demandes/{reference}/fichiers/{sha256}/apercu")
     def image(request: Request, reference: str, sha256: str) -> Response:
-        data = _stored(request, reference, sha256).read_bytes()
+        data = stored(request, reference, sha256)[1].read_bytes()
         _, mime = file_type(data)
         if mime not in ("image/png", "image/jpeg"):
             raise HTTPException(404)
         return Response(data, media_type=mime)
-
-    def _stored(request: Request, reference: str, sha256: str) -> Path:
-        with db() as session:
-            page = signed_in(request, session)
-            r = the_request(session, page, reference)
-            if not any(f.sha256 == sha256 for f in repo.files_of(session, r)):
-                raise HTTPException(404)
-        return repo.file_path(settings.storage.data_dir, sha256)
 
     # --- meetings ------------------------------------------------------------------
 
@@ -557,11 +559,14 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     def meeting_page(request: Request, day: str) -> Response:
         with db() as session:
             page = allowed(request, session, "sees_pupils")
-            meeting = the_meeting(day)
-            rows = in_order(session, page, meeting)
-            return render(request, "reunion.html", f"Réunion du {day_fr(meeting.date)}", page,
-                          session, meeting=meeting, deadline=deadline_of(meeting, settings),
-                          rows=rows, can_edit=page.viewer.role.edits)
+            return meeting_view(request, session, page, the_meeting(day))
+
+    def meeting_view(request: Request, session: Session, page: Page, meeting: Meeting,
+                     status: int = 200) -> HTMLResponse:
+        return render(request, "reunion.html", f"Réunion du {day_fr(meeting.date)}", page,
+                      session, status=status, meeting=meeting,
+                      deadline=deadline_of(meeting, settings),
+                      rows=in_order(session, page, meeting), can_edit=page.viewer.role.edits)
 
     @app.get("/reunions/{day}/ordre-du-jour.{kind}")
     def agenda_file(request: Request, day: str, kind: str) -> Response:
@@ -604,8 +609,14 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                               page, session, meeting=meeting, rows=rows, decided=decided)
             r = rows[n - 1]
             repo.audit(session, "request.viewed", r.reference, f"by {page.account.email}")
-            return render(request, "seance.html", f"Séance du {day_fr(meeting.date)}", page,
-                          session, meeting=meeting, r=r, n=n, total=len(rows), pole=settings.pole)
+            return sitting(request, session, page, meeting, r, n, len(rows))
+
+    def sitting(request: Request, session: Session, page: Page, meeting: Meeting, r: Demande,
+                n: int, total: int, status: int = 200) -> HTMLResponse:
+        """The meeting mode's page of one request: the `n`th of `total`."""
+        return render(request, "seance.html", f"Séance du {day_fr(meeting.date)}", page,
+                      session, status=status, meeting=meeting, r=r, n=n, total=total,
+                      pole=settings.pole)
 
     @app.post("/reunions/{day}/seance/{reference}")
     async def meeting_decision(request: Request, day: str, reference: str) -> Response:
@@ -623,9 +634,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             except ActionError as err:
                 session.rollback()
                 page.flashes.append(("error", str(err)))
-                return render(request, "seance.html", f"Séance du {day_fr(meeting.date)}", page,
-                              session, status=400, meeting=meeting, r=r, n=n,
-                              total=len(in_order(session, page, meeting)), pole=settings.pole)
+                return sitting(request, session, page, meeting, r, n,
+                               len(in_order(session, page, meeting)), status=400)
         return RedirectResponse(f"/reunions/{day}/seance?n={n + 1}", status_code=303)
 
     @app.post("/reunions/{day}/notifier")
@@ -642,11 +652,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                     except ActionError as err:  # before the meeting: nothing goes
                         page.flashes.append(("error", str(err)))
                         session.rollback()
-                        return render(request, "reunion.html",
-                                      f"Réunion du {day_fr(meeting.date)}", page, session,
-                                      status=400, meeting=meeting, rows=in_order(
-                                          session, page, meeting),
-                                      deadline=deadline_of(meeting, settings), can_edit=True)
+                        return meeting_view(request, session, page, meeting, status=400)
                     sent += queued
         what = "decisions" if sent else "decisions-deja"
         return RedirectResponse(f"/reunions/{day}?info=success:{what}", status_code=303)
@@ -680,8 +686,12 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             record, email = set_aside(request, session, page, record_id)
             repo.audit(session, "quarantine.viewed", None,
                        f"record {record_id} by {page.account.email}")
-            return render(request, "courriel.html", "Courriel mis de côté", page, session,
-                          q=record, email=email)
+            return email_page(request, session, page, record, email)
+
+    def email_page(request: Request, session: Session, page: Page, record: ProcessedMessage,
+                   email: Email | None, status: int = 200) -> HTMLResponse:
+        return render(request, "courriel.html", "Courriel mis de côté", page, session,
+                      status=status, q=record, email=email)
 
     @app.get("/quarantaine/{record_id}/pieces/{number}")
     def set_aside_file(request: Request, record_id: int, number: int) -> Response:
@@ -691,10 +701,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         if email is None or not 1 <= number <= len(email.attachments):
             raise HTTPException(404)
         attachment = email.attachments[number - 1]
-        suffix, mime = file_type(attachment.data)
-        name = preview.download_name(attachment.name, suffix)
-        return Response(attachment.data, media_type=mime, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+        return _attachment(attachment.data, attachment.name)
 
     @app.post("/quarantaine/{record_id}/demande")
     async def set_aside_request(request: Request, record_id: int) -> Response:
@@ -713,8 +720,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             except ActionError as err:
                 session.rollback()
                 page.flashes.append(("error", str(err)))
-                return render(request, "courriel.html", "Courriel mis de côté", page, session,
-                              status=400, q=record, email=email)
+                return email_page(request, session, page, record, email, status=400)
             reference = made.reference
         return _back(reference, "success", "demande-creee")
 
@@ -728,8 +734,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
                                str(form.get("reference", "")).strip().upper())
             if email is None or target is None:
                 page.flashes.append(("error", "Aucune demande de cette référence."))
-                return render(request, "courriel.html", "Courriel mis de côté", page, session,
-                              status=400, q=record, email=email)
+                return email_page(request, session, page, record, email, status=400)
             actions.attach_email(session, settings, record, email, target, page.account.email)
             reference = target.reference
         return _back(reference, "success", "rattache", "conversation")
@@ -840,6 +845,15 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         return RedirectResponse("/?info=success:mot-de-passe", status_code=303)
 
     return app
+
+
+def _attachment(data: bytes, name: str) -> Response:
+    """A file the school sent, to download: typed and named by its content, never shown
+    inline."""
+    suffix, mime = file_type(data)
+    name = preview.download_name(name, suffix)
+    return Response(data, media_type=mime, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
 def _back(reference: str, kind: str, what: str, anchor: str = "") -> RedirectResponse:

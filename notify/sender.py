@@ -68,9 +68,6 @@ def probe(server: Server) -> str:
             f"{f', messages up to {int(size) // 1_000_000} MB' if size and size.isdigit() else ''}")
 
 
-# The fiche attached to an alert is named after its content, as `parsers.registry` sniffs it.
-
-
 def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
     data_dir = settings.storage.data_dir
     attachments = []
@@ -78,6 +75,7 @@ def message_for(mail: Outbox, settings: Settings) -> EmailMessage:
         path = repo.file_path(data_dir, mail.attach_sha256)
         if path.exists():
             data = path.read_bytes()
+            # The fiche attached to an alert is named after its content, not its sender's name.
             suffix, _ = file_type(data)
             attachments.append((f"fiche-{mail.reference or 'demande'}{suffix}", data))
     for document in mail.attachments:

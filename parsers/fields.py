@@ -15,8 +15,10 @@ checks that every consumer sees it. The contract itself is `docs/fiche.md`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -270,6 +272,17 @@ def keys_of(*kinds: Kind) -> frozenset[str]:
 
 def fields_in(section: Section) -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.section == section.key)
+
+
+def missing_from(fields: Mapping[str, Any]) -> list[str]:
+    """What a request still lacks, read or typed: the required fields without a value,
+    the detail of an "autre" motif, the reason of an urgent request."""
+    missing = [key for key in REQUIRED if fields.get(key) in (None, [], "")]
+    if "autre" in (fields.get("motifs") or []) and not fields.get("motif_autre"):
+        missing.append("motif_autre")
+    if fields.get("urgence") and not fields.get("urgence_motif"):
+        missing.append("urgence_motif")
+    return missing
 
 
 def motif_label(code: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, REQUIRED, Kind
+from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, Kind, missing_from
 from parsers.labels import ADRESSE, DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM
 from parsers.model import Document, Extraction
 from parsers.text import (
@@ -86,11 +86,7 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
         # "Si oui, pourquoi" is only meaningful for an urgent request.
         fields["urgence_motif"] = None if fields["urgence"] is False else fields["urgence_motif"]
 
-    missing = [key for key in REQUIRED if fields[key] in (None, [])]
-    if fields["motifs"] and "autre" in fields["motifs"] and not fields["motif_autre"]:
-        missing.append("motif_autre")
-    if fields["urgence"] and not fields["urgence_motif"]:
-        missing.append("urgence_motif")
+    missing = missing_from(fields)
     if doc.scanned:
         warnings.append("scan: the fiche is an image; a person must read it")
     needs_review = bool(missing) or doc.scanned or unsure or bool(s.conflicts)

@@ -254,6 +254,19 @@ def test_a_correction_updates_what_derives_and_clears_the_review_and_alerts_when
     assert "Fiches à vérifier" not in c.get("/").text
 
 
+def test_a_correction_leaves_to_check_what_a_fiche_would_lack(bureau, engine):
+    """The rule of what is missing is the reading's: an urgent request without its reason,
+    an "autre" motif without its detail."""
+    c = sign_in(bureau)
+    c.post("/demandes/PR-2026-0001/champs", data={
+        "csrf": csrf(c, "/demandes/PR-2026-0001"), "urgence": "oui", "urgence_motif": "",
+        "motifs": ["autre"], "motif_autre": ""})
+    with session_scope(engine) as s:
+        request = repo.find_request(s, "PR-2026-0001")
+        assert request.urgent and request.needs_review
+        assert request.missing == ["motif_autre", "urgence_motif"]
+
+
 def test_a_status_needs_its_reason_to_be_classee_sans_suite(bureau, engine):
     c = sign_in(bureau, "ien@ac-grenoble.fr")
     token = csrf(c, "/demandes/PR-2026-0001")

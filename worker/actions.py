@@ -22,7 +22,7 @@ from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, MOTIF_CODES, REQUIRED, Kind
 from parsers.normalise import NORMALISERS
 from storage import repo
 from storage.models import Direction, ProcessedMessage, Request, RequestStatus
-from worker.routing import fiche_keys, robot_reason
+from worker.routing import robot_reason, take_fields
 
 
 @dataclass(frozen=True)
@@ -86,11 +86,7 @@ def correct(session: Session, settings: Settings, request: Request, changes: dic
     if not changed:
         return Corrected([], False, list(request.missing))
     was_urgent = request.urgent
-    request.fields = fields
-    request.school_name, request.school_commune = fields.get("ecole_nom"), fields.get(
-        "ecole_commune")
-    request.identity_key, request.content_key = fiche_keys(fields)
-    request.missing = [k for k in REQUIRED if fields.get(k) in (None, [], "")]
+    take_fields(request, fields)
     request.needs_review = bool(request.missing)
     request.urgent = bool(fields.get("urgence")) or (was_urgent and "urgence" not in changed)
     session.add(request)

@@ -40,6 +40,7 @@ from worker.routing import (
     robot_reason,
     route,
     sender_allowed,
+    take_fields,
 )
 
 FICHE_KINDS = {"docx", "odt", "doc", "rtf", "pdf", "image"}
@@ -306,13 +307,9 @@ def _attach_also(session: Session, j: Journey, s: Services, decision: Decision,
 def _read_into(request: Request, extraction: Extraction) -> None:
     """Everything a request keeps of what was read from its fiche: the fields, what is
     missing, the review flag, the school's name and commune, the keys that recognise it."""
-    fields = extraction.fields
-    request.fields, request.missing = fields, extraction.missing
+    take_fields(request, extraction.fields)
     request.warnings, request.needs_review = extraction.warnings, extraction.needs_review
-    request.school_name, request.school_commune = fields.get("ecole_nom"), fields.get(
-        "ecole_commune")
     request.scanned = extraction.scanned
-    request.identity_key, request.content_key = fiche_keys(fields)
 
 
 def _correct(session: Session, j: Journey, s: Services, request: Request,

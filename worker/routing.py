@@ -22,10 +22,10 @@ from typing import Any
 
 from config.settings import Settings
 from ingest.message import Attachment, Email
-from parsers.fields import FIELDS
+from parsers.fields import FIELDS, missing_from
 from parsers.model import Extraction
 from parsers.text import norm
-from storage.models import Outcome
+from storage.models import Outcome, Request
 
 REFERENCE = re.compile(r"\bPR-(\d{4})-(\d{4})\b")
 _URGENT = re.compile(r"\burgen(?:t|te|ce)\b", re.IGNORECASE)
@@ -196,6 +196,16 @@ def fiche_keys(fields: dict[str, Any]) -> tuple[str | None, str | None]:
     content = _digest("content", school, pupil, fields.get("date_demande") or "", situation) \
         if pupil or situation else None
     return identity, content
+
+
+def take_fields(request: Request, fields: dict[str, Any]) -> None:
+    """The request holds these fields, and what derives from them: the school's name and
+    commune, the keys that recognise its fiche, what it still lacks."""
+    request.fields = fields
+    request.school_name, request.school_commune = fields.get("ecole_nom"), fields.get(
+        "ecole_commune")
+    request.identity_key, request.content_key = fiche_keys(fields)
+    request.missing = missing_from(fields)
 
 
 def _digest(*parts: str) -> str:
