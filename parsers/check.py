@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from config.errors import SaisineError
-from parsers.fields import FIELD_KEYS
+from parsers.fields import FIELD_KEYS, REQUIRED
 from parsers.model import Extraction
 
 EXPECTED_SUFFIX = ".expected.json"
@@ -42,6 +42,8 @@ class CorpusScore:
     scan_values_invented: int = 0  # a value read from a scan that the sheet does not say
     urgent_scans: int = 0  # urgent on paper, but a scan: only a person can see it
     urgent_scans_flagged: int = 0
+    # A required field wrong or missing on a fiche declared fine: an error nobody will see.
+    wrong_not_flagged: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -92,6 +94,8 @@ def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
         result.scan_values_invented += sum(
             1 for k, v in sheet.items()
             if fields.get(k) not in (None, []) and not same(k, v, fields[k]))
+        if got and not got.needs_review and any(k in wrong for k in REQUIRED):
+            result.wrong_not_flagged += 1
         if expected.get("needs_review") and not (got and got.needs_review):
             result.review_expected_missed += 1
         if got and got.needs_review and not expected.get("needs_review"):

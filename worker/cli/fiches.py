@@ -86,7 +86,8 @@ def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
         f"(urgent scans flagged for review: {result.urgent_scans_flagged}/{result.urgent_scans})  "
         f"false alarms: {result.false_alarms}  review flags missed: "
         f"{result.review_expected_missed}  raised for nothing: "
-        f"{result.review_raised_for_nothing}  values invented from scans: "
+        f"{result.review_raised_for_nothing}  wrong and not flagged: "
+        f"{result.wrong_not_flagged}  values invented from scans: "
         f"{result.scan_values_invented}")
     if result.accuracy < min_accuracy:
         raise typer.Exit(1)
