@@ -36,6 +36,7 @@ class CorpusScore:
     fields_right: int = 0
     urgent_total: int = 0
     urgent_missed: int = 0
+    urgent_missed_unflagged: int = 0  # urgent, not read as such, and not put before a person
     false_alarms: int = 0
     review_expected_missed: int = 0
     review_raised_for_nothing: int = 0
@@ -85,6 +86,8 @@ def score(folder: Path, extract: Callable[[Path], Extraction]) -> CorpusScore:
         if want.get("urgence") is True:
             result.urgent_total += 1
             result.urgent_missed += fields.get("urgence") is not True
+            result.urgent_missed_unflagged += fields.get("urgence") is not True and not (
+                got and got.needs_review)
         elif fields.get("urgence") is True:
             result.false_alarms += 1
         sheet = expected.get("sheet", {})

@@ -63,7 +63,7 @@ def _block(parent: etree._Element, doc: Document) -> None:
         if tag == W + "p":
             inline = _Inline()
             _inline(child, inline)
-            doc.lines.append(Line(["".join(inline.pieces)]))
+            doc.lines.append(Line(["".join(inline.pieces)], emphasis=_bold(child)))
             doc.fields.extend(inline.fields)
         elif tag == W + "tbl":
             _table(child, doc)
@@ -152,6 +152,20 @@ def _inline(parent: etree._Element, st: _Inline) -> None:
             st.pieces.append("\n")
         else:
             _inline(child, st)
+
+
+def _on(prop: etree._Element | None) -> bool:
+    return prop is not None and prop.get(W + "val", "true") not in ("0", "false", "off")
+
+
+def _bold(paragraph: etree._Element) -> bool:
+    """Every run with text in bold, or a heading style: the paragraph stands out."""
+    style = paragraph.find(f"{W}pPr/{W}pStyle")
+    if style is not None and (style.get(W + "val") or "").lower().startswith(("heading", "titre")):
+        return True
+    runs = [r for r in paragraph.iter(W + "r")
+            if "".join(t.text or "" for t in r.iter(W + "t")).strip()]
+    return bool(runs) and all(_on(r.find(f"{W}rPr/{W}b")) for r in runs)
 
 
 def _struck(run: etree._Element) -> bool:

@@ -6,14 +6,18 @@ Shared by the line walker (`parsers.walker`) and the named form fields
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from parsers import labels
 from parsers.fields import MOTIFS_BY_RANK
+from parsers.labels import ADRESSE, IGNORED
 from parsers.text import LEADERS, norm, norm_label
 
 GENERIC = "generic:"  # prefix of a generic label's target, resolved by the section
@@ -45,10 +49,18 @@ PAIR_ONLY = {norm_label(s): target for target, synonyms in labels.PAIR_ONLY_LABE
 _NUMBERING = re.compile(r"^(?:\d{1,2}|[ivx]{1,4}|[a-h])\s+(?=\S)")
 
 
-def match_label(text: str, loose: bool = False) -> str | None:
+def match_label(text: str, loose: bool = False, meaning: bool = False) -> str | None:
     """The target a label means, or None. `loose` also accepts a known label followed
     by extra words ("Actions déjà mises en place par l'équipe"), for places where a
-    label is expected (before a colon, in a table's first column)."""
+    label is expected (before a colon, in a table's first column). `meaning`, where the
+    layout already says this is a label, also matches it by its words (`by_meaning`)."""
+    found = _match_label(text, loose)
+    if found is None and meaning:
+        found = by_meaning(text)
+    return found
+
+
+def _match_label(text: str, loose: bool) -> str | None:
     key = norm_label(text)
     if not key or len(key) > 90:
         return None
@@ -67,6 +79,136 @@ def match_label(text: str, loose: bool = False) -> str | None:
             if stripped.startswith(prefix + " "):
                 return found_index.exact[prefix]
     return None
+
+
+# --- labels matched by their meaning ---------------------------------------------------
+
+# Words that say nothing of which field a label means.
+_STOPWORDS = frozenset((
+    "a", "au", "aux", "avec", "c", "ce", "ces", "cet", "cette", "d", "dans", "de", "des", "du",
+    "elle", "elles", "en", "est", "et", "etc", "eu", "il", "ils", "j", "l", "la", "le", "les",
+    "leur", "leurs", "lui", "m", "ma", "mes", "mon", "n", "ne", "on", "ont", "ou", "par", "pas",
+    "pour", "qu", "que", "quel", "quelle", "quelles", "quels", "qui", "quoi", "s", "sa", "se",
+    "ses", "si", "son", "sont", "sur", "t", "ta", "te", "tes", "ton", "tu", "un", "une", "vos",
+    "votre", "vous", "y", "deja", "ete", "etre", "avez", "a-t-il", "avoir", "fait", "faire",
+    "precis", "precise", "preciser", "eventuellement", "ci", "dessous", "autre", "autres"))
+_STEMMER = snowballstemmer.stemmer("french")
+# Stems cut to this many letters: "urgence"/"urgent", "justifier"/"justification" meet.
+_STEM_LETTERS = 5
+# How sure a label's words must make us, and by how much the best field must lead.
+MEANING_MIN = 0.6
+MEANING_LEAD = 0.15
+
+
+@lru_cache(maxsize=8192)
+def stems(text: str) -> tuple[str, ...]:
+    """The content words of a label, stemmed, in order (parentheses kept: "(UAI)" says much)."""
+    words = [w for w in norm(text).split() if w not in _STOPWORDS and len(w) > 1
+             and not w.isdigit()]
+    return tuple(dict.fromkeys(s[:_STEM_LETTERS] for s in _STEMMER.stemWords(words)))
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    stems_of: dict[str, frozenset[str]]  # target -> every stem of its labels
+    labels_of: dict[str, tuple[frozenset[str], ...]]  # target -> each label's stems
+    weight: dict[str, float]  # stem -> how much it tells (rare across targets: more)
+    unknown_weight: float
+    heads: dict[str, str]  # a stem that is a whole label by itself ("Classe") -> its target
+    firsts: dict[str, frozenset[str]]  # target -> the first stem of each of its labels
+
+
+@lru_cache(maxsize=1)
+def _meaning() -> _Meaning:
+    labels_of: dict[str, list[frozenset[str]]] = {}
+    heads: dict[str, str] = {}
+    firsts: dict[str, set[str]] = {}
+    every = [(GENERIC + norm_label(g), g) for g in labels.GENERIC_LABELS] + [
+        (target, synonym) for target, synonyms in labels.FIELD_LABELS.items()
+        for synonym in synonyms]
+    for target, label in every:
+        words = stems(label)
+        labels_of.setdefault(target, []).append(frozenset(words))
+        if words:
+            firsts.setdefault(target, set()).add(words[0])
+        if len(words) == 1 and target not in (IGNORED, ADRESSE):
+            heads.setdefault(words[0], target)
+    stems_of = {t: frozenset().union(*ls) for t, ls in labels_of.items()}
+    df = Counter(s for all_stems in stems_of.values() for s in all_stems)
+    n = len(stems_of)
+    weight = {s: math.log(1 + n / count) for s, count in df.items()}
+    # What we drop and the school's address are known by their exact labels only: their
+    # words still count against the other fields ("Responsables légaux ont été avertis"
+    # is not the family informed), but a near miss of them is an unknown label.
+    candidates = {t: st for t, st in stems_of.items() if t not in (IGNORED, ADRESSE)}
+    return _Meaning(candidates, {t: tuple(ls) for t, ls in labels_of.items()}, weight,
+                    math.log(1 + n), heads, {t: frozenset(f) for t, f in firsts.items()})
+
+
+def by_meaning(text: str, sure: float = MEANING_MIN) -> str | None:
+    """The target whose labels share the most telling words with this one, or None.
+
+    Each content word counts by how specific it is (a word found in one field's labels
+    tells more than "élève", found in many). A word that belongs to other fields'
+    labels counts against, a word known nowhere half against. A field one of whose own
+    labels the words contain ("Date" in "Date d'envoi") scores more. A field wins with
+    enough support and a clear lead over every field it is not a reading of (a generic
+    label and the fields it resolves to are one reading).
+
+    A label whose first word is a label by itself ("Classe actuelle", "Nom de l'adulte
+    qui sollicite le pôle") names that kind of value: only the fields with a label
+    starting so compete, and when none wins, the first word's own field does (a generic
+    "Nom" is then read by the part of the fiche it stands in).
+    """
+    words = stems(text)
+    if not words or len(words) > 12:
+        return None
+    m = _meaning()
+    # "École primaire La Fontaine" is a value: a label's other words are not names.
+    named = any(w[:1].isupper() and not w.isupper() for w in text.split()[1:])
+    head = m.heads.get(words[0]) if len(words) > 1 and not named else None
+    pool = {t: own for t, own in m.stems_of.items() if words[0] in m.firsts.get(t, ())} \
+        if head else m.stems_of
+    return _best(words, pool, m, sure) or head
+
+
+def _best(words: tuple[str, ...], pool: dict[str, frozenset[str]], m: _Meaning,
+          sure: float) -> str | None:
+    scores: list[tuple[float, str]] = []
+    for target, own in pool.items():
+        support = against = unknown = 0.0
+        for stem in words:
+            w = m.weight.get(stem, m.unknown_weight)
+            if stem in own:
+                support += w
+            elif stem in m.weight:
+                against += w
+            else:
+                unknown += w
+        if support == 0:
+            continue
+        score = support / (support + against + 0.5 * unknown)
+        if any(label and label <= set(words) for label in m.labels_of[target]):
+            score += 0.2
+        scores.append((score, target))
+    if not scores:
+        return None
+    scores.sort(reverse=True)
+    best, target = scores[0]
+    runner_up = max((score for score, other in scores[1:] if not _same_reading(target, other)),
+                    default=0.0)
+    if best < sure or best - runner_up < MEANING_LEAD:
+        return None
+    return target
+
+
+def _same_reading(a: str, b: str) -> bool:
+    """"Prénom" (generic) and eleve_prenom: one is a way to read the other."""
+    for generic, other in ((a, b), (b, a)):
+        if generic.startswith(GENERIC) and \
+                other in GENERIC_BY_NORM[generic[len(GENERIC):]].values():
+            return True
+    return False
 
 
 def section_of(text: str) -> str | None:
@@ -113,9 +255,13 @@ def _label_suffix(chunk: str) -> tuple[str, str] | None:
     return None
 
 
+_ELLIPSIS_IN_BRACKETS = re.compile(r"…(?=\s*[)\]])")
+
+
 def split_pairs(text: str) -> list[tuple[str, str]] | None:
     """"Nom : DUPONT  Prénom : Léa" -> [("Nom", "DUPONT"), ("Prénom", "Léa")]; None if no label."""
-    parts = SEP.split(text)
+    # "(CMP, orthophoniste…)": an enumeration's ellipsis, not leaders before a value.
+    parts = SEP.split(_ELLIPSIS_IN_BRACKETS.sub("", text))
     if len(parts) < 2:
         return None
     pairs: list[tuple[str, str]] = []

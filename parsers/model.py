@@ -18,6 +18,8 @@ class Line:
     """One paragraph (one cell) or one table row (several cells), in reading order."""
 
     cells: list[str]
+    # Set in bold (or as a heading) as a whole: a label or a title standing above its text.
+    emphasis: bool = False
 
 
 @dataclass
@@ -56,6 +58,10 @@ class Extraction:
     needs_review: bool
     scanned: bool = False  # read from an image: only a person can say what it holds
     labels_seen: int = 0  # on a scan: how many of the fiche's labels OCR read (evidence)
+    # How each field read was found: "form" (a field's own name), "label" (a label known),
+    # "meaning" (a label matched by its words), "position" (where it stands, no label).
+    confidence: dict[str, str] = field(default_factory=dict)
+    to_check: list[str] = field(default_factory=list)  # the fields a person should look at
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,4 +71,7 @@ class Extraction:
             "missing": self.missing,
             "warnings": self.warnings,
             "needs_review": self.needs_review,
+            "to_check": self.to_check,
+            "confidence": {key: self.confidence[key] for key in FIELD_KEYS
+                           if key in self.confidence},
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, Kind, missing_from
+from parsers.fields import FIELD_BY_KEY, FIELD_KEYS, REQUIRED, Kind, missing_from
 from parsers.labels import ADRESSE, DEMANDEUR_PRENOM, ELEVE_NOM_PRENOM
 from parsers.model import Document, Extraction
 from parsers.text import (
@@ -81,7 +81,7 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
     if raw.get(DEMANDEUR_PRENOM) and fields["demandeur_nom"]:
         fields["demandeur_nom"] = f"{clean(raw[DEMANDEUR_PRENOM])} {fields['demandeur_nom']}"
 
-    fields["motifs"] = _motifs(s, fields)
+    fields["motifs"] = _motifs(s, fields, warnings)
     if fields["urgence"] is not True:
         # "Si oui, pourquoi" is only meaningful for an urgent request.
         fields["urgence_motif"] = None if fields["urgence"] is False else fields["urgence_motif"]
@@ -89,16 +89,74 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
     missing = missing_from(fields)
     if doc.scanned:
         warnings.append("scan: the fiche is an image; a person must read it")
-    needs_review = bool(missing) or doc.scanned or unsure or bool(s.conflicts)
+    for label in s.unplaced:
+        # A form's wording, never the school's answer: safe to quote.
+        warnings.append(f"label: « {label[:60]} » matches no field; its text was not kept")
+    for key in REQUIRED:
+        doubt = _doubt(key, fields[key])
+        if doubt:
+            warnings.append(f"{key}: {doubt}")
+    confidence = _confidence(s, fields)
+    to_check = list(dict.fromkeys(
+        missing + [w.split(":", 1)[0] for w in warnings if w.split(":", 1)[0] in FIELD_BY_KEY]))
+    # A person must look when a required field is missing or doubtful, when text stood under
+    # a label that means nothing known, or when the boxes could not be read; a doubt on an
+    # optional field (a UAI's check letter) is shown with the fields, not raised.
+    needs_review = any(key in REQUIRED for key in to_check) or doc.scanned or unsure \
+        or bool(s.unplaced)
     return Extraction(filename, doc.method, fields, missing, warnings, needs_review,
-                      scanned=doc.scanned, labels_seen=doc.labels_seen)
+                      scanned=doc.scanned, labels_seen=doc.labels_seen, confidence=confidence,
+                      to_check=to_check)
 
 
-def _motifs(s: State, fields: dict[str, Any]) -> list[str]:
+# How a field was found, from surest to least sure (see `Extraction.confidence`).
+FORM, LABEL, MEANING, POSITION = "form", "label", "meaning", "position"
+_NAMES = ("ecole_nom", "ecole_commune", "demandeur_nom", "signataire")
+
+
+def _confidence(s: State, fields: dict[str, Any]) -> dict[str, str]:
+    """For each field read: a form field's own name, its label as known, its label matched
+    by meaning, or only where it stands (a letterhead, a "Fait à …, le …" line)."""
+    found: dict[str, str] = {}
+    for key, value in fields.items():
+        if value in (None, []):
+            continue
+        if s.origin.get(key) == "form":
+            found[key] = FORM
+        elif key in s.by_meaning:
+            found[key] = MEANING
+        elif key in s.raw or key == "motifs":
+            found[key] = LABEL
+        else:
+            found[key] = POSITION
+    return found
+
+
+def _doubt(key: str, value: Any) -> str | None:
+    """Why a required value read does not look like its field, or None."""
+    if key in _NAMES and isinstance(value, str) and (
+            sum(ch.isdigit() for ch in value) > 2 or len(value.split()) > 12 or "@" in value):
+        return "does not look like a name; check it"
+    if key == "situation" and isinstance(value, str) and len(value.split()) < 3:
+        return "too short to describe a situation; check it"
+    return None
+
+
+# More options than a school deletes to answer, none marked: the boxes were not read.
+_MOST_KEPT = 3
+
+
+def _motifs(s: State, fields: dict[str, Any], warnings: list[str]) -> list[str]:
     options = s.motif_options
     ticked = [code for mark, code in options if mark]
-    if not ticked:
-        ticked = [code for mark, code in options if mark is None]
+    unmarked = [code for mark, code in options if mark is None]
+    if not ticked and any(mark is False for mark, _ in options):
+        # Boxes, none ticked: no motif chosen (never the first option, never all).
+        warnings.append("motifs: no box ticked")
+    elif not ticked and len(unmarked) > _MOST_KEPT:
+        warnings.append("motifs: options listed but none marked; the ticks were not read")
+    elif not ticked:
+        ticked = unmarked
     if fields["motif_autre"] and not s.motif_unchecked_autre and "autre" not in ticked:
         ticked.append("autre")
     if "autre" not in ticked:

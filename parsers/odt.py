@@ -21,6 +21,7 @@ DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 FORM = "{urn:oasis:names:tc:opendocument:xmlns:form:1.0}"
 STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 
 _SKIP = {TEXT + "tracked-changes", TEXT + "note", OFFICE + "annotation", OFFICE + "forms",
          TEXT + "sequence-decls", TEXT + "variable-decls", TEXT + "user-field-decls",
@@ -38,7 +39,7 @@ def read_odt(data: bytes, limits: ExtractionLimits, where: str = "odt") -> Docum
     body = root.find(f"{OFFICE}body/{OFFICE}text")
     if body is None:
         raise RejectedFile(f"{where}: content.xml has no text body")
-    reader = _Reader(_controls(body), _struck_styles(root))
+    reader = _Reader(_controls(body), _struck_styles(root), _bold_styles(root))
     reader.block(body)
     doc = reader.doc
     has_tables = any(len(line.cells) > 1 for line in doc.lines)
@@ -54,6 +55,16 @@ def _struck_styles(root: etree._Element) -> set[str]:
         if props is not None and props.get(STYLE + "text-line-through-style", "none") != "none":
             struck.add(style.get(STYLE + "name"))
     return struck
+
+
+def _bold_styles(root: etree._Element) -> set[str]:
+    """Paragraph and text styles in bold: a label or a title standing above its text."""
+    bold = set()
+    for style in root.iter(STYLE + "style"):
+        props = style.find(STYLE + "text-properties")
+        if props is not None and props.get(FO + "font-weight") in ("bold", "700", "800", "900"):
+            bold.add(style.get(STYLE + "name"))
+    return bold
 
 
 def _controls(body: etree._Element) -> dict[str, FormField]:
@@ -74,9 +85,11 @@ def _controls(body: etree._Element) -> dict[str, FormField]:
 
 
 class _Reader:
-    def __init__(self, controls: dict[str, FormField], struck: set[str]) -> None:
+    def __init__(self, controls: dict[str, FormField], struck: set[str],
+                 bold: set[str]) -> None:
         self.controls = controls
         self.struck = struck
+        self.bold = bold
         self.doc = Document(method="odt")
 
     def block(self, parent: etree._Element) -> None:
@@ -88,13 +101,31 @@ class _Reader:
                 pieces: list[str] = []
                 frames: list[etree._Element] = []
                 self.inline(child, pieces, frames)
-                self.doc.lines.append(Line(["".join(pieces)]))
+                self.doc.lines.append(Line(["".join(pieces)], emphasis=self.emphasised(child)))
                 for frame in frames:
                     self.block(frame)
             elif tag == TABLE + "table":
                 self.table(child)
             elif tag in _BLOCKS:
                 self.block(child)
+
+    def emphasised(self, paragraph: etree._Element) -> bool:
+        """A heading, or every piece of text in a bold style (the paragraph's or a span's)."""
+        if paragraph.tag == TEXT + "h":
+            return True
+        style = TEXT + "style-name"
+        whole = paragraph.get(style) in self.bold
+        if (paragraph.text or "").strip() and not whole:
+            return False
+        spans = [c for c in paragraph if (c.text or "").strip() or (c.tail or "").strip()]
+        if not spans:
+            return whole and bool((paragraph.text or "").strip())
+        for child in spans:
+            if (child.text or "").strip() and not (whole or child.get(style) in self.bold):
+                return False
+            if (child.tail or "").strip() and not whole:
+                return False
+        return True
 
     def table(self, table: etree._Element) -> None:
         for row in table.iter(TABLE + "table-row"):
@@ -106,7 +137,7 @@ class _Reader:
                     continue
                 if cell.tag != TABLE + "table-cell":
                     continue
-                sub = _Reader(self.controls, self.struck)
+                sub = _Reader(self.controls, self.struck, self.bold)
                 sub.block(cell)
                 self.doc.fields.extend(sub.doc.fields)
                 cells.append("\n".join("\t".join(line.cells) for line in sub.doc.lines))

@@ -35,6 +35,7 @@ class _Word:
     top: float
     bottom: float
     widget: bool = False
+    bold: bool = False
 
 
 def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Document:
@@ -57,10 +58,15 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
             # An empty text field is only a box: nothing to place on the page.
             fields = [_widget_word(w, page.height) for w in page_widgets if w[2] != ""]
             try:
-                words = [_Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
-                         for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)]
+                strokes = [*page.lines, *page.curves]
+                words = [_Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"],
+                               bold="bold" in w["fontname"].lower())
+                         for w in page.extract_words(keep_blank_chars=False, use_text_flow=False,
+                                                     extra_attrs=["fontname"])
+                         if not _struck(w, page.lines)]
+                drawn = _drawn_boxes(page.rects, strokes, fields)
                 # A one-cell "table" is a frame around some text, not a table.
-                tables = [t for t in _without_field_borders(page, fields).find_tables()
+                tables = [t for t in _without_field_borders(page, fields + drawn).find_tables()
                           if len(t.cells) > 1]
                 images += len(page.images)
             except Exception as err:  # a broken content stream: say which page
@@ -68,6 +74,7 @@ def read_pdf(data: bytes, limits: ExtractionLimits, where: str = "pdf") -> Docum
                 raise RejectedFile(f"{where}: page {number + 1} unreadable "
                                    f"({type(err).__name__})") from err
             text_words += len(words)
+            words.extend(drawn)
             words.extend(fields)
             doc.fields.extend(FormField(name, value) for _, name, value, _ in page_widgets)
             doc.lines.extend(_layout(words, tables))
@@ -110,6 +117,71 @@ def _without_field_borders(page: Any, fields: list[_Word]) -> Any:
     return page.filter(keep)
 
 
+# A checkbox drawn as a graphic: a square this size (points), as Word and LibreOffice
+# export their form checkboxes.
+BOX_SIZE = (5.0, 20.0)
+
+
+def _drawn_boxes(rects: list[dict[str, Any]], strokes: list[dict[str, Any]],
+                 widgets: list[_Word]) -> list[_Word]:
+    """Checkboxes drawn as squares, as glyph words where they stand: ticked when a
+    stroke crosses inside (an X, a check mark) or a filled square sits in it. A square
+    under a form field is that field's own drawing: the field says its state."""
+    low, high = BOX_SIZE
+    squares = [r for r in rects if low <= r["width"] <= high and low <= r["height"] <= high
+               and abs(r["width"] - r["height"]) <= 0.25 * r["width"]]
+
+    def inside(obj: dict[str, Any], box: dict[str, Any], margin: float = 1.0) -> bool:
+        return obj is not box and obj["x0"] >= box["x0"] - margin and \
+            obj["x1"] <= box["x1"] + margin and obj["top"] >= box["top"] - margin and \
+            obj["bottom"] <= box["bottom"] + margin
+
+    boxes = []
+    for box in squares:
+        # A smaller square inside another is the other's fill mark, not a box of its own.
+        if any(inside(box, other, 0.5) and other["width"] > box["width"] for other in squares):
+            continue
+        if any(w.x0 < box["x1"] and box["x0"] < w.x1 and w.top < box["bottom"]
+               and box["top"] < w.bottom for w in widgets):
+            continue
+        crossing = [s for s in strokes if inside(s, box)
+                    and s["x1"] - s["x0"] > 0.3 * box["width"]
+                    and s["bottom"] - s["top"] > 0.3 * box["height"]]
+        filled = [r for r in squares if inside(r, box, 0.5) and r.get("fill")
+                  and _dark(r.get("non_stroking_color"))]
+        ticked = bool(crossing or filled or (box.get("fill") and _dark(
+            box.get("non_stroking_color"))))
+        boxes.append(_Word(CHECKED if ticked else UNCHECKED, box["x0"], box["x1"],
+                           box["top"], box["bottom"]))
+    return boxes
+
+
+def _dark(colour: Any) -> bool:
+    """A fill colour that marks (not white, not a pale shading)."""
+    if colour is None:
+        return True
+    values = list(colour) if isinstance(colour, (list, tuple)) else [colour]
+    if len(values) == 4:  # CMYK: dark when it carries ink
+        return sum(float(v) for v in values) > 1.2
+    return bool(values) and sum(float(v) for v in values) / len(values) < 0.5
+
+
+def _struck(word: dict[str, Any], lines: list[dict[str, Any]]) -> bool:
+    """A word crossed out by a horizontal line through its middle: "OUI / N̶O̶N̶" as a
+    person answers "rayer la mention inutile"; an underline sits below the middle."""
+    height = word["bottom"] - word["top"]
+    width = word["x1"] - word["x0"]
+    for line in lines:
+        if abs(line["bottom"] - line["top"]) > 1.0:
+            continue
+        y = (line["top"] + line["bottom"]) / 2
+        covered = min(line["x1"], word["x1"]) - max(line["x0"], word["x0"])
+        if word["top"] + 0.3 * height <= y <= word["bottom"] - 0.25 * height \
+                and covered >= 0.8 * width and line["x1"] - line["x0"] < 3 * width + 10:
+            return True
+    return False
+
+
 def _layout(words: list[_Word], tables: list[Any]) -> list[Line]:
     """Table rows and free lines of one page, top to bottom."""
     placed: list[tuple[float, Line]] = []
@@ -132,7 +204,10 @@ def _layout(words: list[_Word], tables: list[Any]) -> list[Line]:
             if cells:
                 placed.append((row.bbox[1], Line(cells)))
     for line in _lines(free):
-        placed.append((min(w.top for w in line), Line([_join_line(line, tabs=True)])))
+        printed = [w for w in line if not w.widget]
+        bold = bool(printed) and all(w.bold for w in printed)
+        placed.append((min(w.top for w in line),
+                       Line([_join_line(line, tabs=True)], emphasis=bold)))
     placed.sort(key=lambda item: item[0])
     return [line for _, line in placed]
 

@@ -20,10 +20,10 @@ from parsers.matching import (
     PAIR_ONLY,
     SEP,
     UNKNOWN,
+    by_meaning,
     match_label,
     motif_code,
     section_of,
-    shaped_like_label,
     split_pairs,
 )
 from parsers.model import Line
@@ -95,6 +95,10 @@ class State:
     section: str | None = None
     pending: str | None = None
     warnings: list[str] = field(default_factory=list)
+    unknown_label: str | None = None  # the label shaped like one that no field matches
+    unplaced: list[str] = field(default_factory=list)  # unknown labels that carried text
+    by_meaning: set[str] = field(default_factory=set)  # fields whose label was matched by its words
+    doubts: dict[str, str] = field(default_factory=dict)  # field -> why a person should check it
 
 
 class Reader:
@@ -104,6 +108,25 @@ class Reader:
         self.s = State()
 
     # -- resolution --------------------------------------------------------
+    def label(self, text: str, loose: bool = True, where_label: bool = True) -> str | None:
+        """The target of a label the layout shows as one (a first cell, text before a colon,
+        a question, a bold line): by its known wording, else by its words' meaning. None
+        when it means no field: the caller makes it a boundary (`unknown`)."""
+        found = match_label(text, loose=loose)
+        if found is None and where_label:
+            found = by_meaning(text)
+            if found is not None:
+                resolved = self.resolve(found)
+                if resolved:
+                    self.s.by_meaning.add(resolved)
+        return found
+
+    def unknown(self, label_text: str) -> None:
+        """A label that means no field: it ends the value above it, and what it carries is
+        kept by nobody (a person is told)."""
+        self.s.unknown_label = clean(label_text) or label_text
+        self.s.pending = UNKNOWN
+
     def resolve(self, target: str | None) -> str | None:
         if self.s.section == "reserve" and target and (
                 target.startswith(GENERIC) or target in ("date_demande", "signataire")):
@@ -120,7 +143,16 @@ class Reader:
             self.s.section = section
 
     def put(self, target: str | None, value: str | None, origin: str = "text") -> None:
+        if target == UNKNOWN and clean(value) and self.s.unknown_label \
+                and self.s.unknown_label not in self.s.unplaced:
+            self.s.unplaced.append(self.s.unknown_label)
         if not target or target in (IGNORED, UNKNOWN):
+            return
+        if value is not None and has_marks(value) and target not in BOOLS \
+                and target not in ("motifs", "eleve_niveau") and parse_options(value)[:1] \
+                and any(mark is not None for mark, _ in parse_options(value)):
+            # Boxes under a label are a choice, whatever the label says: never text.
+            self.options(value, None)
             return
         if target == "motifs":
             self.motif_value(value)
@@ -166,7 +198,7 @@ class Reader:
         mark0, first = opts[0]
         if mark0 is None and target is None:
             # "Demande urgente ☒ oui ☐ non": a label written before the options.
-            candidate = self.resolve(match_label(first, loose=True))
+            candidate = self.resolve(self.label(first))
             if candidate:
                 target, opts = candidate, opts[1:]
         if target in BOOLS:
@@ -220,7 +252,7 @@ class Reader:
                 i += 1
                 continue
             if len(cells) == 1:
-                self.paragraph(cells[0])
+                self.paragraph(cells[0], lines[i].emphasis)
             elif self.header_row(cells, lines[i + 1].cells if i + 1 < len(lines) else None):
                 self.columns(cells, lines[i + 1].cells)
                 i += 1
@@ -240,11 +272,18 @@ class Reader:
         return True
 
     def header_row(self, cells: list[str], following: list[str] | None) -> bool:
-        """Labels over values: "Nom | Prénom | Classe", then "DUPONT | Léa | CE1"."""
+        """Labels over values: "Nom | Prénom | Classe", then "DUPONT | Léa | CE1". Most heads
+        are labels we know; the others may be labels no field matches ("Statut")."""
         if not following or len(following) != len(cells):
             return False
         named = [c for c in cells if clean(c)]
-        if len(named) < 2 or not all(match_label(c) and not SEP.search(c) for c in named):
+        if len(named) < 2 or any(SEP.search(c) or has_marks(c) or not _label_shaped(c)
+                                 for c in named):
+            return False
+        known = [n for n, c in enumerate(cells)
+                 if clean(c) and match_label(c, loose=True, meaning=True)]
+        if len(known) < 2 or len(known) < 0.6 * len(named) \
+                or sum(1 for n in known if clean(following[n])) < 2:
             return False
         values = [c for c in following if clean(c)]
         return bool(values) and not any(match_label(c) for c in values)
@@ -252,12 +291,15 @@ class Reader:
     def columns(self, heads: list[str], values: list[str]) -> None:
         # "Nom | Prénom | Date de naissance": the specific head says whose names these are.
         for head in heads:
-            found = match_label(head) if clean(head) else None
+            found = self.label(head) if clean(head) else None
             if found and not found.startswith(GENERIC):
                 self.enter(found, head)
         for head, value in zip(heads, values):
             if clean(head):
-                target = self.resolve(match_label(head))
+                target = self.resolve(self.label(head))
+                if target is None:
+                    self.unknown(head)
+                    target = UNKNOWN
                 self.enter(target, head)
                 self.put(target, value)
         self.s.pending = None
@@ -285,8 +327,9 @@ class Reader:
                 lines, inline = [inline[0][0]], None
             # A cell that starts with a box is an option ("☐ Situation de crise"), not a label.
             option = bool(parse_options(lines[0])[:1]) and parse_options(lines[0])[0][0] is not None
+            joined = " ".join(lines)
             target = None if inline or option else \
-                self.resolve(match_label(" ".join(lines), loose=True))
+                self.resolve(self.label(joined, where_label=_label_shaped(joined)))
             filled_next = nxt is not None and bool(clean(nxt) or has_marks(nxt))
             if target:
                 self.enter(target, cell)
@@ -307,11 +350,14 @@ class Reader:
                 self.s.pending = target
                 i += 2 if nxt is not None else 1
                 continue
-            if inline is None and len(lines) == 1 and not has_marks(cell) and filled_next \
-                    and i == 0 and len(cells) == 2 and shaped_like_label(cell) \
-                    and not _has_inner_labels(nxt):
-                # An unknown label (e.g. "Adresse de l'école") with its value.
+            if inline is None and not option and not has_marks(cell) and filled_next \
+                    and _label_shaped(joined) and not _has_inner_labels(nxt) \
+                    and not has_marks(nxt or ""):
+                # A label no field matches, with its value: a boundary, the value kept by
+                # nobody (a heading's words may still say which part this is).
                 self.s.section = section_of(cell) or self.s.section
+                self.unknown(joined)
+                self.put(UNKNOWN, nxt)
                 self.s.pending = None
                 i += 2
                 continue
@@ -319,7 +365,7 @@ class Reader:
                 self.paragraph(line)
             i += 1
 
-    def paragraph(self, text: str) -> None:
+    def paragraph(self, text: str, emphasis: bool = False) -> None:
         if "\t" in text.strip():
             self.row([c for c in text.split("\t")])
             return
@@ -329,7 +375,7 @@ class Reader:
                     self.paragraph(line.cells[0])
             return
         pairs = split_pairs(text)
-        labelled = pairs is not None and match_label(pairs[0][0], loose=True) is not None
+        labelled = pairs is not None and self.label(pairs[0][0]) is not None
         if not labelled and _place_and_date(text):
             self.put("date_demande", text)
             self.s.section = "visa"
@@ -338,21 +384,25 @@ class Reader:
             pairs = None  # "☒ Autre (préciser) : ..." is an option, not a label
         if pairs:
             first_label = pairs[0][0]
-            first = match_label(first_label, loose=True)
-            if first is None and self.s.pending in LONG_TEXT:
+            first = self.label(first_label)
+            if first is None and self.s.pending == "motifs" and motif_code(text):
+                self.motif_value(text)  # an option's wording with a colon or an ellipsis
+                return
+            if first is None and self.s.pending in LONG_TEXT and _prose(first_label):
+                # "Il a dit : non" inside the situation: a sentence, not a label.
                 self.put(self.s.pending, text)
                 return
             if first is None and has_marks(text):
                 self.options(text, self.s.pending)
                 return
             for label_text, value in pairs:
-                found = match_label(label_text, loose=True) \
-                    or PAIR_ONLY.get(norm_label(label_text))
+                found = self.label(label_text) or PAIR_ONLY.get(norm_label(label_text))
                 if found is None:
-                    if not shaped_like_label(label_text):
+                    if not _label_shaped(label_text):
                         if self.s.pending:
                             self.put(self.s.pending, text)
                         return
+                    self.unknown(label_text)
                     found = UNKNOWN
                 target = self.resolve(found)
                 self.enter(target if found != UNKNOWN else None, label_text)
@@ -362,9 +412,9 @@ class Reader:
                 else:
                     self.s.pending = target
             return
-        self.bare_line(text)
+        self.bare_line(text, emphasis)
 
-    def bare_line(self, text: str) -> None:
+    def bare_line(self, text: str, emphasis: bool = False) -> None:
         """A line with no separator: options, a label alone, a heading, or a value."""
         pending = self.s.pending
         if has_marks(text):
@@ -372,6 +422,16 @@ class Reader:
                          else None)
             return
         found = match_label(text)
+        # A bold line is a label once the form has begun: above every field stands the
+        # form's title ("Fiche de demande d'aide"), a title in capitals is a heading.
+        standing = _question(text) or (emphasis and bool(self.s.raw) and _label_shaped(
+            text, words=14) and not _looks_like_heading(text))
+        if found is None and standing and (_question(text) or not section_of(text)):
+            # A question, or a bold line, standing above its answer: a label by its layout.
+            found = self.label(text)
+            if found is None:
+                self.unknown(text)
+                return
         if found:
             target = self.resolve(found)
             self.enter(target, text)
@@ -388,6 +448,9 @@ class Reader:
         section = section_of(text)
         words = len(text.split())
         heading = _looks_like_heading(text)
+        if section is None and heading and self.s.raw:
+            # "PERSONNE QUI FORMULE LA DEMANDE": a heading whose words mean a field's part.
+            section = SECTION_OF_FIELD.get(self.resolve(by_meaning(text)) or "")
         # Under a waiting label, only a heading-shaped line is a heading: "Médiation avec la
         # famille." or "Enseignante de GS" is a value even though it names a section.
         if section and (heading or (not pending and words <= 5
@@ -424,6 +487,33 @@ class Reader:
         if phone:
             self.s.letterhead.setdefault("ecole_telephone", phone[0])
         return bool(email or phone) and len(text.split()) <= 12
+
+_PRONOUNS = frozenset((
+    "il", "elle", "ils", "elles", "on", "nous", "je", "j", "tu", "ce", "c", "cela", "ca", "sa",
+    "son", "ses", "leur", "mais", "et", "puis", "alors", "car", "donc", "lors", "depuis", "quand"))
+
+
+def _label_shaped(text: str, words: int = 12) -> bool:
+    """Short, with no address, date or sentence end: what a label looks like (its words may
+    be known to no field)."""
+    found = text.split()
+    letters = [ch for ch in text if ch.isalpha()]
+    # A label starts a line with a capital ("précoces…)" is an option's wrapped end).
+    return 0 < len(found) <= words and bool(letters) and letters[0].isupper() and "@" not in text \
+        and sum(ch.isdigit() for ch in text) <= 2 and not text.rstrip().endswith((".", "!"))
+
+
+def _prose(text: str) -> bool:
+    """The start of a sentence rather than a label: "Il a dit", "Sa maman".. before a colon."""
+    words = norm(text).split()
+    return not words or words[0] in _PRONOUNS or len(words) > 12
+
+
+def _question(text: str) -> bool:
+    """"3. Qu'avez-vous déjà mis en place ?" standing alone: a label asking for the text below."""
+    stripped = text.strip()
+    return stripped.endswith("?") and len(stripped.split()) <= 16
+
 
 _YES_NO_HEADS = {"oui", "non", "yes", "no"}
 

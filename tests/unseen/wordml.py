@@ -14,10 +14,12 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-      'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
-      'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-      'mc:Ignorable="w14"')
+NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'mc:Ignorable="w14"'
+)
 
 
 @dataclass
@@ -53,8 +55,13 @@ class Doc:
     blocks: list[Para | Table] = field(default_factory=list)
 
 
-def text(value: str, bold: bool = False, strike: bool = False, size: int | None = None,
-         font: str | None = None) -> Run:
+def text(
+    value: str,
+    bold: bool = False,
+    strike: bool = False,
+    size: int | None = None,
+    font: str | None = None,
+) -> Run:
     props = ""
     if font:
         props += f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}"/>'
@@ -85,17 +92,19 @@ def legacy_text(name: str, value: str) -> Run:
         '<w:r><w:instrText xml:space="preserve"> FORMTEXT </w:instrText></w:r>'
         '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
         f'<w:r><w:t xml:space="preserve">{shown}</w:t></w:r>'
-        '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
 
 
 def legacy_box(name: str, checked: bool) -> Run:
     """A Word 97 form checkbox (FORMCHECKBOX)."""
-    state = '<w:checked/>' if checked else '<w:checked w:val="0"/>'
+    state = "<w:checked/>" if checked else '<w:checked w:val="0"/>'
     return Run(
         f'<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="{name}"/><w:enabled/>'
         f'<w:calcOnExit w:val="0"/><w:checkBox><w:sizeAuto/>{state}</w:checkBox></w:ffData>'
         '</w:fldChar></w:r><w:r><w:instrText xml:space="preserve"> FORMCHECKBOX </w:instrText>'
-        '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+        '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
 
 
 def sdt_text(value: str, tag: str | None = None) -> Run:
@@ -104,8 +113,10 @@ def sdt_text(value: str, tag: str | None = None) -> Run:
     if not value:
         props += "<w:showingPlcHdr/>"
         value = "Cliquez ou appuyez ici pour entrer du texte."
-    return Run(f"<w:sdt><w:sdtPr>{props}<w:text w:multiLine=\"1\"/></w:sdtPr><w:sdtContent>"
-               f"{text(value).xml}</w:sdtContent></w:sdt>")
+    return Run(
+        f'<w:sdt><w:sdtPr>{props}<w:text w:multiLine="1"/></w:sdtPr><w:sdtContent>'
+        f"{text(value).xml}</w:sdtContent></w:sdt>"
+    )
 
 
 def sdt_box(checked: bool) -> Run:
@@ -115,7 +126,8 @@ def sdt_box(checked: bool) -> Run:
         f'<w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="{int(checked)}"/>'
         '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
         '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/></w14:checkbox></w:sdtPr>'
-        f'<w:sdtContent>{text(glyph, font="DejaVu Sans").xml}</w:sdtContent></w:sdt>')
+        f"<w:sdtContent>{text(glyph, font='DejaVu Sans').xml}</w:sdtContent></w:sdt>"
+    )
 
 
 def _para(p: Para) -> str:
@@ -129,8 +141,13 @@ def _para(p: Para) -> str:
 
 def _table(t: Table) -> str:
     line = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
-    borders = "".join(line.format(side) for side in
-                      ("top", "left", "bottom", "right", "insideH", "insideV")) if t.borders else ""
+    borders = (
+        "".join(
+            line.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+        )
+        if t.borders
+        else ""
+    )
     rows = []
     for row in t.rows:
         cells = []
@@ -146,35 +163,45 @@ def _table(t: Table) -> str:
     columns = max(sum(c.span for c in row) for row in t.rows)
     widths = next((row for row in t.rows if len(row) == columns), t.rows[0])
     grid = "".join(f'<w:gridCol w:w="{c.width}"/>' for c in widths)
-    return (f'<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblBorders>{borders}'
-            f'</w:tblBorders></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>'
-            "<w:p/>")
+    return (
+        f'<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblBorders>{borders}'
+        f"</w:tblBorders></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+        "<w:p/>"
+    )
 
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="rels" ContentType="application/'
+    'vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-    'officedocument.wordprocessingml.document.main+xml"/></Types>')
+    'officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
 _RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+)
 
 
 def save(doc: Doc) -> bytes:
     body = "".join(_para(b) if isinstance(b, Para) else _table(b) for b in doc.blocks)
-    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {NS}><w:body>'
-           f'{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1000" '
-           'w:right="1000" w:bottom="1000" w:left="1000" w:header="500" w:footer="500" '
-           'w:gutter="0"/></w:sectPr></w:body></w:document>')
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {NS}><w:body>'
+        f'{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1000" '
+        'w:right="1000" w:bottom="1000" w:left="1000" w:header="500" w:footer="500" '
+        'w:gutter="0"/></w:sectPr></w:body></w:document>'
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         # A fixed date keeps the bytes the same from one build to the next.
-        for name, data in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS),
-                           ("word/document.xml", xml)):
+        for name, data in (
+            ("[Content_Types].xml", _CONTENT_TYPES),
+            ("_rels/.rels", _RELS),
+            ("word/document.xml", xml),
+        ):
             z.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), data)
     return out.getvalue()

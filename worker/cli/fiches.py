@@ -83,6 +83,7 @@ def _check(folder: Path, settings: Settings, min_accuracy: float) -> None:
         f"fiches: {len(result.fiches)}  field accuracy: {result.accuracy:.2%} "
         f"({result.fields_right}/{result.fields_total})  urgent detected: "
         f"{result.urgent_total - result.urgent_missed}/{result.urgent_total} "
+        f"(missed and not flagged for review: {result.urgent_missed_unflagged}) "
         f"(urgent scans flagged for review: {result.urgent_scans_flagged}/{result.urgent_scans})  "
         f"false alarms: {result.false_alarms}  review flags missed: "
         f"{result.review_expected_missed}  raised for nothing: "
