@@ -281,8 +281,3 @@ def split_pairs(text: str) -> list[tuple[str, str]] | None:
         label, value = next_label, ""
     pairs.append((label, value))
     return pairs
-
-
-def shaped_like_label(text: str) -> bool:
-    words = text.split()
-    return 0 < len(words) <= 7 and not any(ch.isdigit() for ch in text) and "@" not in text

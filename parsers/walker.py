@@ -98,7 +98,6 @@ class State:
     unknown_label: str | None = None  # the label shaped like one that no field matches
     unplaced: list[str] = field(default_factory=list)  # unknown labels that carried text
     by_meaning: set[str] = field(default_factory=set)  # fields whose label was matched by its words
-    doubts: dict[str, str] = field(default_factory=dict)  # field -> why a person should check it
 
 
 class Reader:
@@ -148,9 +147,8 @@ class Reader:
             self.s.unplaced.append(self.s.unknown_label)
         if not target or target in (IGNORED, UNKNOWN):
             return
-        if value is not None and has_marks(value) and target not in BOOLS \
-                and target not in ("motifs", "eleve_niveau") and parse_options(value)[:1] \
-                and any(mark is not None for mark, _ in parse_options(value)):
+        if value is not None and target not in BOOLS and target not in ("motifs", "eleve_niveau") \
+                and has_marks(value) and any(mark is not None for mark, _ in parse_options(value)):
             # Boxes under a label are a choice, whatever the label says: never text.
             self.options(value, None)
             return
