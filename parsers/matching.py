@@ -16,7 +16,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from parsers import labels
-from parsers.fields import MOTIFS_BY_RANK
+from parsers.fields import FIELD_BY_KEY, MOTIFS_BY_RANK, Kind
 from parsers.labels import ADRESSE, IGNORED
 from parsers.text import LEADERS, norm, norm_label
 
@@ -104,8 +104,12 @@ MEANING_LEAD = 0.15
 def stems(text: str) -> tuple[str, ...]:
     """The content words of a label, stemmed, in order (parentheses kept: "(UAI)" says much)."""
     words = [w for w in norm(text).split() if w not in _STOPWORDS and len(w) > 1
-             and not w.isdigit()]
+             and not any(ch.isdigit() for ch in w)]
     return tuple(dict.fromkeys(s[:_STEM_LETTERS] for s in _STEMMER.stemWords(words)))
+
+
+_KINDS_NAMED = frozenset({Kind.TEXT, Kind.DATE, Kind.NIVEAU, Kind.UAI, Kind.EMAIL, Kind.PHONE,
+                          Kind.BOOL})
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,11 @@ def _meaning() -> _Meaning:
         labels_of.setdefault(target, []).append(frozenset(words))
         if words:
             firsts.setdefault(target, set()).add(words[0])
-        if len(words) == 1 and target not in (IGNORED, ADRESSE):
+        # Only a short value's label names a kind ("Nom", "Date", "Classe"); a topic's
+        # ("Situation", "Motif") does not: "Situation nécessitant une réponse urgente".
+        if len(words) == 1 and target not in (IGNORED, ADRESSE) and (
+                target.startswith(GENERIC) or target not in FIELD_BY_KEY
+                or FIELD_BY_KEY[target].kind in _KINDS_NAMED):
             heads.setdefault(words[0], target)
     stems_of = {t: frozenset().union(*ls) for t, ls in labels_of.items()}
     df = Counter(s for all_stems in stems_of.values() for s in all_stems)
@@ -160,10 +168,13 @@ def by_meaning(text: str, sure: float = MEANING_MIN) -> str | None:
     starting so compete, and when none wins, the first word's own field does (a generic
     "Nom" is then read by the part of the fiche it stands in).
     """
-    words = stems(text)
+    # Examples in brackets ("(CMP, CMPP, SESSAD…)") help when known, never count against.
+    words = stems(_PARENS.sub(" ", text))
+    examples = tuple(s for s in stems(text) if s not in words)
     if not words or len(words) > 12:
         return None
     m = _meaning()
+    words += tuple(s for s in examples if s in m.weight)
     # "École primaire La Fontaine" is a value: a label's other words are not names.
     named = any(w[:1].isupper() and not w.isupper() for w in text.split()[1:])
     head = m.heads.get(words[0]) if len(words) > 1 and not named else None
@@ -255,6 +266,7 @@ def _label_suffix(chunk: str) -> tuple[str, str] | None:
     return None
 
 
+_PARENS = re.compile(r"\([^)]*\)")
 _ELLIPSIS_IN_BRACKETS = re.compile(r"…(?=\s*[)\]])")
 
 

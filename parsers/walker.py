@@ -52,12 +52,15 @@ def _looks_like_heading(text: str) -> bool:
     words = text.split()
     if not words or len(words) > 8 or text.rstrip().endswith((".", ",")):
         return False
-    letters = [ch for ch in text if ch.isalpha()]
-    # One word in capitals is a value ("CAMSP", "LEFEBVRE"), not a title.
-    upper = len(words) > 1 and len(letters) > 3 and \
-        sum(ch.isupper() for ch in letters) / len(letters) > 0.8
     numbered = re.match(r"^\s*(?:\d{1,2}|[IVX]{1,4}|[A-H])\s*[.)\-–/]\s+\w", text)
-    return bool(upper or numbered)
+    return bool(_in_capitals(text) or numbered)
+
+
+def _in_capitals(text: str) -> bool:
+    """"L'ÉLÈVE CONCERNÉ": a title. One word in capitals is a value ("CAMSP", "LEFEBVRE")."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(text.split()) > 1 and len(letters) > 3 and \
+        sum(ch.isupper() for ch in letters) / len(letters) > 0.8
 
 
 _DATE_TEXT = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d{2}-\d{2}"
@@ -111,14 +114,21 @@ class Reader:
         """The target of a label the layout shows as one (a first cell, text before a colon,
         a question, a bold line): by its known wording, else by its words' meaning. None
         when it means no field: the caller makes it a boundary (`unknown`)."""
-        found = match_label(text, loose=loose)
-        if found is None and where_label:
-            found = by_meaning(text)
-            if found is not None:
-                resolved = self.resolve(found)
-                if resolved:
-                    self.s.by_meaning.add(resolved)
-        return found
+        found = match_label(text)
+        if found is not None:
+            return found
+        prefix = match_label(text, loose=True) if loose else None
+        meant = by_meaning(text) if where_label else None
+        # A topic's label with more words after it ("Situation nécessitant une réponse
+        # urgente") is that topic only when the other words do not mean another field; a
+        # name's ("NOM de l'enfant concerné") stays what it names.
+        if meant is None or (prefix and (prefix not in LONG_TEXT
+                                         or self.resolve(prefix) == self.resolve(meant))):
+            return prefix
+        resolved = self.resolve(meant)
+        if resolved:
+            self.s.by_meaning.add(resolved)
+        return meant
 
     def unknown(self, label_text: str) -> None:
         """A label that means no field: it ends the value above it, and what it carries is
@@ -233,7 +243,7 @@ class Reader:
 
     # -- lines -------------------------------------------------------------
     def feed(self, lines: list[Line]) -> None:
-        lines = _join_wrapped_options(lines)
+        lines = _tick_columns(_join_wrapped_options(lines))
         i = 0
         answers: list[str | None] | None = None  # "Oui | Non" column heads, while they apply
         while i < len(lines):
@@ -280,11 +290,11 @@ class Reader:
             return False
         known = [n for n, c in enumerate(cells)
                  if clean(c) and match_label(c, loose=True, meaning=True)]
-        if len(known) < 2 or len(known) < 0.6 * len(named) \
+        if len(known) < 2 or len(known) < 0.5 * len(named) \
                 or sum(1 for n in known if clean(following[n])) < 2:
             return False
         values = [c for c in following if clean(c)]
-        return bool(values) and not any(match_label(c) for c in values)
+        return bool(values) and not any(match_label(c) or has_marks(c) for c in values)
 
     def columns(self, heads: list[str], values: list[str]) -> None:
         # "Nom | Prénom | Date de naissance": the specific head says whose names these are.
@@ -323,6 +333,11 @@ class Reader:
             if inline and len(inline) == 1 and not (clean(inline[0][1]) or has_marks(inline[0][1])):
                 # "NOM :" in its own cell is a label cell like "NOM": the next cell is its value.
                 lines, inline = [inline[0][0]], None
+            elif inline and len(inline) == 1 and match_label(inline[0][0]) \
+                    and (match_label(inline[0][1]) or "").startswith(GENERIC):
+                # "Élève : NOM" | "DUPONT": whose, then a generic label for the next cell.
+                self.enter(self.resolve(match_label(inline[0][0])), inline[0][0])
+                lines, inline = [inline[0][1]], None
             # A cell that starts with a box is an option ("☐ Situation de crise"), not a label.
             option = bool(parse_options(lines[0])[:1]) and parse_options(lines[0])[0][0] is not None
             joined = " ".join(lines)
@@ -348,11 +363,12 @@ class Reader:
                 self.s.pending = target
                 i += 2 if nxt is not None else 1
                 continue
-            if inline is None and not option and not has_marks(cell) and filled_next \
+            if inline is None and not option and not has_marks(cell) and nxt is not None \
                     and _label_shaped(joined) and not _has_inner_labels(nxt) \
-                    and not has_marks(nxt or ""):
-                # A label no field matches, with its value: a boundary, the value kept by
-                # nobody (a heading's words may still say which part this is).
+                    and not any(motif_code(o) for _, o in parse_options(nxt)) \
+                    and (filled_next or i == 0):
+                # A label no field matches, with its value (or its empty cell): a boundary,
+                # the value kept by nobody (a heading's words may still say which part).
                 self.s.section = section_of(cell) or self.s.section
                 self.unknown(joined)
                 self.put(UNKNOWN, nxt)
@@ -416,18 +432,25 @@ class Reader:
         """A line with no separator: options, a label alone, a heading, or a value."""
         pending = self.s.pending
         if has_marks(text):
-            self.options(text, pending if pending in BOOLS or pending in ("motifs", "eleve_niveau")
-                         else None)
+            choice = pending in BOOLS or pending in ("motifs", "eleve_niveau")
+            before = len(self.s.motif_options)
+            self.options(text, pending if choice else None)
+            if not choice and pending and len(self.s.motif_options) > before:
+                # Motif boxes under a label read as another field's: that label was the
+                # motifs' ("Nature de la sollicitation"), and the boxes are no text.
+                self.s.pending = "motifs"
             return
         found = match_label(text)
         # A bold line is a label once the form has begun: above every field stands the
         # form's title ("Fiche de demande d'aide"), a title in capitals is a heading.
-        standing = _question(text) or (emphasis and bool(self.s.raw) and _label_shaped(
-            text, words=14) and not _looks_like_heading(text))
-        if found is None and standing and (_question(text) or not section_of(text)):
-            # A question, or a bold line, standing above its answer: a label by its layout.
+        begun = bool(self.s.raw or self.s.motif_options)
+        standing = _question(text) or (emphasis and begun and _label_shaped(
+            text, words=14) and not _in_capitals(text))
+        if found is None and standing:
+            # A question, or a bold line, standing above its answer: a label by its layout
+            # (or, when its words mean no field but a part of the fiche, a heading).
             found = self.label(text)
-            if found is None:
+            if found is None and not section_of(text):
                 self.unknown(text)
                 return
         if found:
@@ -496,8 +519,10 @@ def _label_shaped(text: str, words: int = 12) -> bool:
     be known to no field)."""
     found = text.split()
     letters = [ch for ch in text if ch.isalpha()]
-    # A label starts a line with a capital ("précoces…)" is an option's wrapped end).
+    # A label starts a line with a capital ("précoces…)" is an option's wrapped end), and
+    # holds no pair of its own ("Nom : ROUX Prénom : Zoé").
     return 0 < len(found) <= words and bool(letters) and letters[0].isupper() and "@" not in text \
+        and ":" not in text.rstrip().rstrip(":") \
         and sum(ch.isdigit() for ch in text) <= 2 and not text.rstrip().endswith((".", "!"))
 
 
@@ -558,6 +583,26 @@ def _has_inner_labels(text: str | None) -> bool:
         if pairs and match_label(pairs[0][0], loose=True) and not has_marks(pairs[0][0]):
             return True
     return False
+
+
+def _tick_columns(lines: list[Line]) -> list[Line]:
+    """"Harcèlement | " / "Situation de crise | X": a column holding only marks or nothing,
+    over three rows or more with one mark at least, is the options' boxes."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        end = i
+        while end < len(out) and len(out[end].cells) == 2 and clean(out[end].cells[0]) \
+                and not has_marks(out[end].cells[0]) \
+                and (not out[end].cells[1].strip() or bare_mark(out[end].cells[1]) is not None):
+            end += 1
+        run = out[i:end]
+        if len(run) >= 3 and any(bare_mark(line.cells[1]) for line in run):
+            for n, line in enumerate(run, start=i):
+                glyph = "☒" if bare_mark(line.cells[1]) else "☐"
+                out[n] = Line([f"{glyph} {line.cells[0]}"])
+        i = max(end, i + 1)
+    return out
 
 
 _STARTS_WITH_X = re.compile(r"[xX]\s")  # "x Harcèlement" is a ticked option, not a wrap

@@ -26,7 +26,8 @@ def test_extract_prints_the_contract_json():
     done = saisine("extract", str(DATA / "01-docx-table-glyph.docx"))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert set(result) == {"file", "method", "fields", "missing", "warnings", "needs_review"}
+    assert set(result) == {"file", "method", "fields", "missing", "warnings", "needs_review",
+                           "to_check", "confidence"}
     assert list(result["fields"]) == list(FIELD_KEYS)
     assert result["method"] == "docx-table"
 

@@ -149,3 +149,29 @@ def test_ticks_drawn_as_graphics_and_struck_answers_in_a_pdf():
     assert e.fields["motifs"] == ["crise"]
     assert e.fields["urgence"] is False
     assert e.fields["famille_informee"] is True  # "NON" struck through
+
+
+def test_a_column_of_marks_is_the_options_boxes():
+    e = extract(["Motif de la demande", "Cocher"], ["Comportement violent", ""],
+                ["Élève victime de harcèlement", "X"], ["Situation de crise", ""],
+                ["Demande de PAP", ""])
+    assert e.fields["motifs"] == ["harcelement"]
+    assert e.fields["eleve_nom"] is None  # "Élève victime…" is an option, not a label
+
+
+def test_a_topic_label_whose_other_words_mean_another_field():
+    e = extract(["", "Oui", "Non"], ["Situation nécessitant une réponse urgente", "X", ""])
+    assert e.fields["urgence"] is True and e.fields["situation"] is None
+
+
+def test_whose_then_a_generic_label_in_one_cell():
+    e = extract(["Élève : NOM", "ROUX"], ["Élève : prénom", "Zoé"], ["Demandeur : NOM", ""])
+    assert (e.fields["eleve_nom"], e.fields["eleve_prenom"]) == ("ROUX", "Zoé")
+    assert e.fields["demandeur_nom"] is None
+
+
+def test_motif_boxes_under_a_label_read_as_another_field_are_the_motifs():
+    e = extract("Genre de sollicitation attendue :", "[ ] Harcèlement", "[X] PAP",
+                Line(["Difficultés rencontrées au quotidien"], emphasis=True), "Il ne lit pas encore.")
+    assert e.fields["motifs"] == ["pap"]
+    assert e.fields["situation"] == "Il ne lit pas encore."
