@@ -98,6 +98,7 @@ _STEM_LETTERS = 5
 # How sure a label's words must make us, and by how much the best field must lead.
 MEANING_MIN = 0.6
 MEANING_LEAD = 0.15
+HEAD_POOL_MIN = 0.4
 
 
 @lru_cache(maxsize=8192)
@@ -180,7 +181,9 @@ def by_meaning(text: str, sure: float = MEANING_MIN) -> str | None:
     head = m.heads.get(words[0]) if len(words) > 1 and not named else None
     pool = {t: own for t, own in m.stems_of.items() if words[0] in m.firsts.get(t, ())} \
         if head else m.stems_of
-    return _best(words, pool, m, sure) or head
+    # Among labels of one kind, a word beyond the head that only one of them shares is
+    # enough ("Nom de la personne qui remplit la fiche": a person's name, the requester).
+    return _best(words, pool, m, min(sure, HEAD_POOL_MIN) if head else sure) or head
 
 
 def _best(words: tuple[str, ...], pool: dict[str, frozenset[str]], m: _Meaning,

@@ -339,7 +339,7 @@ class Reader:
                 self.enter(self.resolve(match_label(inline[0][0])), inline[0][0])
                 lines, inline = [inline[0][1]], None
             # A cell that starts with a box is an option ("☐ Situation de crise"), not a label.
-            option = bool(parse_options(lines[0])[:1]) and parse_options(lines[0])[0][0] is not None
+            option = _starts_with_box(lines[0])
             joined = " ".join(lines)
             target = None if inline or option else \
                 self.resolve(self.label(joined, where_label=_label_shaped(joined)))
@@ -381,8 +381,12 @@ class Reader:
 
     def paragraph(self, text: str, emphasis: bool = False) -> None:
         if "\t" in text.strip():
-            self.row([c for c in text.split("\t")])
-            return
+            pieces = text.split("\t")
+            if not all(_starts_with_box(p) for p in pieces[1:] if p.strip()):
+                self.row(pieces)
+                return
+            # "Urgente ? ☐ Oui<tab>☒ Non": tabs spacing options, not cells.
+            text = " ".join(pieces)
         if "\n" in text:
             for line in _join_wrapped_options([Line([ln]) for ln in text.split("\n")]):
                 if line.cells[0].strip():
@@ -524,6 +528,11 @@ def _label_shaped(text: str, words: int = 12) -> bool:
     return 0 < len(found) <= words and bool(letters) and letters[0].isupper() and "@" not in text \
         and ":" not in text.rstrip().rstrip(":") \
         and sum(ch.isdigit() for ch in text) <= 2 and not text.rstrip().endswith((".", "!"))
+
+
+def _starts_with_box(text: str) -> bool:
+    options = parse_options(text)
+    return bool(options) and options[0][0] is not None
 
 
 def _prose(text: str) -> bool:
