@@ -5,11 +5,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# LibreOffice reads .doc/.rtf fiches; tesseract reads scans; fonts for the PDFs we draw;
-# Dovecot is the real IMAP server the tests start (never run as a system service here);
-# Chromium is the real browser the bureau's tests drive (Playwright, never its download).
-APT_PACKAGES := libreoffice-writer-nogui tesseract-ocr tesseract-ocr-fra fonts-dejavu-core \
-	dovecot-imapd chromium
+# LibreOffice reads .doc/.rtf fiches (python3-uno keeps one warm); tesseract reads scans;
+# fonts for the PDFs we draw; Dovecot is the real IMAP server the tests start (never run
+# as a system service here); Chromium is the real browser the bureau's tests drive
+# (Playwright, never its download).
+APT_PACKAGES := libreoffice-writer-nogui python3-uno tesseract-ocr tesseract-ocr-fra \
+	fonts-dejavu-core dovecot-imapd chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench corpus system-deps clean

@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     # Attached pictures smaller than this are logos and signatures, not scanned fiches.
     min_scan_bytes: int = 40_000
     libreoffice: str = "soffice"
+    # The Python with LibreOffice's bridge (Debian: python3-uno), to keep one LibreOffice
+    # warm for .doc and .rtf fiches; empty: start LibreOffice cold for each file.
+    libreoffice_python: str = "/usr/bin/python3"
     tesseract: str = "tesseract"
 
     @classmethod

@@ -113,7 +113,8 @@ def parse_odt(data: bytes, ctx: ParseContext) -> Extraction:
 def _converted(data: bytes, ctx: ParseContext, suffix: str, method: str) -> Extraction:
     limits = ctx.settings.limits
     docx_bytes = convert.to_docx(data, suffix, ctx.settings.libreoffice,
-                                 limits.convert_timeout_seconds, ctx.where)
+                                 limits.convert_timeout_seconds, ctx.where,
+                                 ctx.settings.libreoffice_python)
     doc = read_docx(docx_bytes, limits, ctx.where)
     doc.method = doc.method.replace("docx", method)
     return map_document(doc, ctx.where)

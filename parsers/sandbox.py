@@ -25,6 +25,7 @@ from typing import Any
 from config import errors
 from config.errors import ExtractionError, LimitExceeded
 from config.settings import Settings
+from parsers import convert
 from parsers.model import Extraction
 from parsers.registry import CONVERTED, ParseContext, extract_bytes, sniff
 
@@ -67,15 +68,18 @@ def _serve(conn: Connection, parent_end: Connection, parent: int, settings: Sett
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     # The parent owns Ctrl-C; the child just dies with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        if request is None:
-            return
-        data, filename = request
-        conn.send(_run(data, ParseContext(filename, settings)))
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except (EOFError, OSError):
+                return
+            if request is None:
+                return
+            data, filename = request
+            conn.send(_run(data, ParseContext(filename, settings)))
+    finally:
+        convert.close_warm()  # the warm LibreOffice ends with the child that started it
 
 
 class Sandbox:

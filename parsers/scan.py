@@ -11,6 +11,7 @@ That is enough for the secretariat to know which school sent the scan.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 
@@ -27,6 +28,12 @@ from parsers.text import (
 )
 
 MAX_PIXELS = 60_000_000
+# A scanned sheet is read at 200 dpi: as well as at 300 (a school's scanner rarely does
+# better), in half the pixels.
+OCR_DPI = 200
+# Tesseract's OpenMP threads fight each other on a small machine: one thread reads a
+# page six times faster here (0.8 s against 5 s on 2 cores).
+OCR_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
 def images_from_pdf(data: bytes, max_pages: int, where: str) -> list[Image.Image]:
@@ -34,7 +41,8 @@ def images_from_pdf(data: bytes, max_pages: int, where: str) -> list[Image.Image
 
     try:
         pdf = pypdfium2.PdfDocument(data)
-        pages = [pdf[i].render(scale=300 / 72).to_pil() for i in range(min(len(pdf), max_pages))]
+        pages = [pdf[i].render(scale=OCR_DPI / 72).to_pil()
+                 for i in range(min(len(pdf), max_pages))]
         pdf.close()
         return pages
     except pypdfium2.PdfiumError as err:
@@ -69,7 +77,7 @@ def ocr(images: list[Image.Image], tesseract: str, timeout: float, where: str) -
         try:
             done = subprocess.run([exe, "stdin", "stdout", "-l", "fra", "--psm", "4"],
                                   input=buffer.getvalue(), capture_output=True, timeout=timeout,
-                                  check=False)
+                                  check=False, env=OCR_ENV)
         except subprocess.TimeoutExpired as err:
             raise LimitExceeded(f"{where}: OCR took more than {timeout:.0f} s") from err
         if done.returncode != 0:

@@ -447,7 +447,8 @@ class Reader:
         found = match_label(text)
         # A bold line is a label once the form has begun: above every field stands the
         # form's title ("Fiche de demande d'aide"), a title in capitals is a heading.
-        begun = bool(self.s.raw or self.s.motif_options)
+        # (The form has begun once a heading or a label has placed us in one of its parts.)
+        begun = self.s.section is not None
         standing = _question(text) or (emphasis and begun and _label_shaped(
             text, words=14) and not _in_capitals(text))
         if found is None and standing:
