@@ -154,7 +154,7 @@ def _meaning() -> _Meaning:
                     math.log(1 + n), heads, {t: frozenset(f) for t, f in firsts.items()})
 
 
-def by_meaning(text: str, sure: float = MEANING_MIN) -> str | None:
+def by_meaning(text: str) -> str | None:
     """The target whose labels share the most telling words with this one, or None.
 
     Each content word counts by how specific it is (a word found in one field's labels
@@ -183,7 +183,7 @@ def by_meaning(text: str, sure: float = MEANING_MIN) -> str | None:
         if head else m.stems_of
     # Among labels of one kind, a word beyond the head that only one of them shares is
     # enough ("Nom de la personne qui remplit la fiche": a person's name, the requester).
-    return _best(words, pool, m, min(sure, HEAD_POOL_MIN) if head else sure) or head
+    return _best(words, pool, m, HEAD_POOL_MIN if head else MEANING_MIN) or head
 
 
 def _best(words: tuple[str, ...], pool: dict[str, frozenset[str]], m: _Meaning,
