@@ -847,6 +847,7 @@ class Form:
     # Whether the form asks something no field holds (the languages spoken at home, the
     # pupil's strengths): on a fiche about a pupil that label carries text a person reads.
     asks_more: bool = False
+    absent: tuple[str, ...] = ()  # fields the form does not ask for
 
 
 FORMS = (
@@ -862,7 +863,8 @@ FORMS = (
         ("docx", "odt", "pdf", "doc", "docx", "rtf", "pdf", "odt"),
         asks_more=True,
     ),
-    Form("navette-grilles", form_c, ("docx", "pdf", "odt", "docx", "pdf", "doc", "docx", "pdf")),
+    Form("navette-grilles", form_c, ("docx", "pdf", "odt", "docx", "pdf", "doc", "docx", "pdf"),
+         absent=("eleve_niveau",)),
     Form(
         "questions-cases",
         form_d,
@@ -991,8 +993,11 @@ def expected(f: Filling, form: Form) -> dict[str, Any]:
     fields = {key: f.v.get(key) for key in FIELD_KEYS}
     fields["urgence"] = f.answer("urgence")
     fields["famille_informee"] = f.answer("famille_informee")
-    if fields["urgence"] is not True:
+    if fields["urgence"] is False:
+        # (Boxes left empty, the reason written stays: the fiche says it.)
         fields["urgence_motif"] = None
+    for key in form.absent:
+        fields[key] = None
     # Text under a label that means no field: a person reads what the engine could not place.
     unplaced = form.asks_more and f.v["eleve_nom"] is not None
     return {"fields": fields, "needs_review": bool(missing_from(fields)) or unplaced}
