@@ -22,6 +22,8 @@ FORM = "{urn:oasis:names:tc:opendocument:xmlns:form:1.0}"
 STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+# Word's legacy checkboxes as LibreOffice keeps them (a .doc or .docx saved as ODT).
+FIELD = "{urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0}"
 
 _SKIP = {TEXT + "tracked-changes", TEXT + "note", OFFICE + "annotation", OFFICE + "forms",
          TEXT + "sequence-decls", TEXT + "variable-decls", TEXT + "user-field-decls",
@@ -165,6 +167,12 @@ class _Reader:
                         pieces.append(str(control.value or ""))
             elif tag == DRAW + "frame":
                 frames.append(child)
+            elif tag in (FIELD + "fieldmark", FIELD + "fieldmark-start") \
+                    and child.get(FIELD + "type", "").endswith("FORMCHECKBOX"):
+                checked = any(p.get(FIELD + "name") == "Checkbox_Checked"
+                              and p.get(FIELD + "value") == "true"
+                              for p in child.iter(FIELD + "param"))
+                pieces.append((CHECKED if checked else UNCHECKED) + " ")
             elif tag in _SKIP or child.get(TEXT + "style-name") in self.struck:
                 pass  # a crossed-out answer
             else:

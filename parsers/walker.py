@@ -360,8 +360,18 @@ class Reader:
                     self.s.pending = target if target in LONG_TEXT else None
                     i = end
                     continue
-                self.s.pending = target
+                # Its value cell left empty: the answer is nothing, not the next row.
+                self.s.pending = target if nxt is None else None
                 i += 2 if nxt is not None else 1
+                continue
+            motif_boxes = nxt is not None and any(
+                mark is not None and motif_code(o) for mark, o in parse_options(nxt))
+            if inline is None and not option and motif_boxes and _label_shaped(joined):
+                # Whatever its words, a label over boxes of motifs is the motifs' label.
+                self.enter("motifs", cell)
+                self.put("motifs", nxt)
+                self.s.pending = None
+                i += 2
                 continue
             if inline is None and not option and not has_marks(cell) and nxt is not None \
                     and _label_shaped(joined) and not _has_inner_labels(nxt) \
@@ -455,7 +465,9 @@ class Reader:
             # A question, or a bold line, standing above its answer: a label by its layout
             # (or, when its words mean no field but a part of the fiche, a heading).
             found = self.label(text)
-            if found is None and not section_of(text):
+            if found is None and (emphasis or not section_of(text)):
+                # Even naming a part ("Points d'appui de l'élève"), it ends the text above.
+                self.s.section = section_of(text) or self.s.section
                 self.unknown(text)
                 return
         if found:
@@ -528,7 +540,15 @@ def _label_shaped(text: str, words: int = 12) -> bool:
     # holds no pair of its own ("Nom : ROUX Prénom : Zoé").
     return 0 < len(found) <= words and bool(letters) and letters[0].isupper() and "@" not in text \
         and ":" not in text.rstrip().rstrip(":") \
-        and sum(ch.isdigit() for ch in text) <= 2 and not text.rstrip().endswith((".", "!"))
+        and sum(ch.isdigit() for ch in text) <= 2 and not _sentence_end(text)
+
+
+def _sentence_end(text: str) -> bool:
+    """"…plus sortir." ends a sentence; "N° de tél." ends on an abbreviation."""
+    stripped = text.rstrip()
+    if stripped.endswith("!"):
+        return True
+    return stripped.endswith(".") and len(stripped.split()[-1].rstrip(".")) > 3
 
 
 def _starts_with_box(text: str) -> bool:

@@ -40,8 +40,8 @@ def test_corpus_builder_reproduces_the_expected_json(tmp_path: Path):
         assert json.loads(rebuilt.read_text()) == json.loads(expected.read_text()), expected.name
 
 
-# The target is 0.99; this is where the engine stands (0.857), kept from sliding.
-UNSEEN_FLOOR = 0.855
+# The target is 0.99; this is where the engine stands (0.888), kept from sliding.
+UNSEEN_FLOOR = 0.885
 
 
 # The second corpus: six forms written another way (tests/unseen), whose wording the engine

@@ -175,3 +175,43 @@ def test_motif_boxes_under_a_label_read_as_another_field_are_the_motifs():
                 Line(["Difficultés rencontrées au quotidien"], emphasis=True), "Il ne lit pas encore.")
     assert e.fields["motifs"] == ["pap"]
     assert e.fields["situation"] == "Il ne lit pas encore."
+
+
+def test_a_label_over_motif_boxes_is_the_motifs_label_and_an_empty_cell_answers_nothing():
+    e = extract(["Son niveau", ""],
+                ["Pour quelle raison nous saisir", "☐ Harcèlement\n☒ Conflit avec des parents"])
+    assert e.fields["motifs"] == ["conflit_parents"]
+    assert e.fields["eleve_niveau"] is None and not any("niveau" in w for w in e.warnings)
+
+
+def test_heads_ending_on_an_abbreviation():
+    e = extract(["Adulte référent de la demande", "Statut", "N° de tél.", "Contact mail"],
+                ["Mme Lina ROCHE", "Directrice", "04 76 11 22 33", "ce.0381234x@ac-grenoble.fr"])
+    assert e.fields["demandeur_nom"] == "Mme Lina ROCHE"
+    assert e.fields["ecole_telephone"] == "04 76 11 22 33"
+
+
+def test_word_checkboxes_kept_in_an_odt():
+    import zipfile
+
+    field = "urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0"
+    box = ('<field:fieldmark text:name="b{n}" field:type="vnd.oasis.opendocument.field.'
+           'FORMCHECKBOX">{param}</field:fieldmark>')
+    ticked = '<field:param field:name="Checkbox_Checked" field:value="true"/>'
+    body = "".join(
+        f'<text:p>{box.format(n=n, param=ticked if on else "")} {label}</text:p>'
+        for n, (label, on) in enumerate([("Harcèlement", False), ("Demande de PAP", True)]))
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        f'xmlns:field="{field}"><office:body><office:text><text:p>Motif de la demande :</text:p>'
+        f"{body}</office:text></office:body></office:document-content>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", content)
+    from parsers.odt import read_odt
+
+    e = map_document(read_odt(out.getvalue(), Settings().limits), "t")
+    assert e.fields["motifs"] == ["pap"]
