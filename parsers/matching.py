@@ -259,7 +259,7 @@ SEP = re.compile(
     rf"\s*(?:{_COLON}|{LEADERS}|{_QUESTION})(?:\s*(?:{_COLON}|{LEADERS}))*\s*")
 
 
-def _label_suffix(chunk: str) -> tuple[str, str] | None:
+def label_suffix(chunk: str) -> tuple[str, str] | None:
     """Split "DUPONT Prénom" into ("DUPONT", "Prénom") when its tail is a known label."""
     words = chunk.split()
     for size in range(min(8, len(words)), 0, -1):
@@ -285,7 +285,7 @@ def split_pairs(text: str) -> list[tuple[str, str]] | None:
         if i == len(parts) - 1:
             value = f"{value}: {chunk}" if value else chunk
             break
-        found = _label_suffix(chunk)
+        found = label_suffix(chunk)
         if found is None:
             # The separator was inside the value ("Il a dit : non"): keep it there.
             value = f"{value}: {chunk}" if value else chunk

@@ -21,6 +21,7 @@ from parsers.matching import (
     SEP,
     UNKNOWN,
     by_meaning,
+    label_suffix,
     match_label,
     motif_code,
     section_of,
@@ -343,6 +344,12 @@ class Reader:
             joined = " ".join(lines)
             target = None if inline or option else \
                 self.resolve(self.label(joined, where_label=_label_shaped(joined)))
+            glued = label_suffix(joined) if target is None and not (inline or option) else None
+            if glued and clean(glued[0]) and nxt is not None:
+                # "Le 12/11/2026 Nom et signature du directeur" | "Mme VIDAL": a date line
+                # and the next cell's label, run together in one cell.
+                self.paragraph(glued[0])
+                target = self.resolve(self.label(glued[1]))
             filled_next = nxt is not None and bool(clean(nxt) or has_marks(nxt))
             if target:
                 self.enter(target, cell)

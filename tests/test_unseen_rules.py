@@ -215,3 +215,11 @@ def test_word_checkboxes_kept_in_an_odt():
 
     e = map_document(read_odt(out.getvalue(), Settings().limits), "t")
     assert e.fields["motifs"] == ["pap"]
+
+
+def test_a_date_line_and_the_signature_label_run_together_in_one_cell():
+    for cell in ("Le 12/11/2026 Nom et signature du directeur",
+                 "Date : 12/11/2026\nNom et signature du directeur :"):
+        e = extract([cell, "Mme Alice VIDAL"])
+        assert (e.fields["date_demande"], e.fields["signataire"]) == \
+            ("2026-11-12", "Mme Alice VIDAL"), cell
