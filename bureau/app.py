@@ -38,6 +38,7 @@ from ingest.message import Email, read_email
 from notify import agenda as documents
 from notify.compose import date_fr, day_fr, shown
 from parsers.fields import FIELD_BY_KEY, MOTIFS, SECTIONS, fields_in, motif_label
+from parsers.normalise import unplaced_labels
 from parsers.registry import file_type
 from storage import accounts, repo
 from storage import bureau as read
@@ -383,6 +384,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             dict(parse_qsl(back))), r.reference) if back else (None, None)
         return render(request, "demande.html", r.reference, page, session, status=status, r=r,
                       back=back, before=before, after=after, stored=stored, doubted=doubted,
+                      unplaced=unplaced_labels(r.warnings),
                       files=files, sections=sections, motifs=MOTIFS,
                       statuses=list(RequestStatus), can_edit=page.viewer.role.edits,
                       conversation=repo.conversation(session, r), notes=read.notes(session, r),

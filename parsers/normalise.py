@@ -7,6 +7,7 @@ person must look (`needs_review`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -89,9 +90,8 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
     missing = missing_from(fields)
     if doc.scanned:
         warnings.append("scan: the fiche is an image; a person must read it")
-    for label in s.unplaced:
-        # A form's wording, never the school's answer: safe to quote.
-        warnings.append(f"label: « {label[:60]} » matches no field; its text was not kept")
+    # A form's wording, never the school's answer: safe to quote.
+    warnings += [UNPLACED.format(label[:60]) for label in s.unplaced]
     for key in REQUIRED:
         doubt = _doubt(key, fields[key])
         if doubt:
@@ -107,6 +107,15 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
     return Extraction(filename, doc.method, fields, missing, warnings, needs_review,
                       scanned=doc.scanned, labels_seen=doc.labels_seen, confidence=confidence,
                       to_check=to_check)
+
+
+UNPLACED = "label: « {} » matches no field; its text was not kept"
+_UNPLACED = re.compile(r"^label: « (.*) » matches no field")
+
+
+def unplaced_labels(warnings: list[str]) -> list[str]:
+    """The labels of a fiche that carried text no field kept (for a person to read)."""
+    return [m[1] for w in warnings if (m := _UNPLACED.match(w))]
 
 
 # How a field was found, from surest to least sure (see `Extraction.confidence`).

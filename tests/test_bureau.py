@@ -23,6 +23,7 @@ from config.settings import Settings, Storage
 from notify.compose import build
 from notify.fiche import write_fiche
 from notify.mails import acknowledgement_id
+from parsers.normalise import UNPLACED
 from storage import repo
 from storage.db import session_scope
 from storage.models import (
@@ -577,7 +578,8 @@ def test_a_set_aside_email_is_read_again_by_the_worker_once(
 def test_opinions_doubted_fields_and_each_messages_files(bureau, engine, settings):
     with session_scope(engine) as s:
         request = repo.find_request(s, "PR-2026-0001")
-        request.warnings = ["ecole_uai: check letter does not match"]
+        request.warnings = ["ecole_uai: check letter does not match",
+                            UNPLACED.format("Langue(s) parlée(s) à la maison")]
         request.meeting_date = NEXT
         s.add(request)
         stored = repo.store_file(s, settings.storage.data_dir, request, b"%PDF-1.4 bilan",
@@ -591,6 +593,8 @@ def test_opinions_doubted_fields_and_each_messages_files(bureau, engine, setting
     page = sign_in(bureau).get("/demandes/PR-2026-0001")
     assert "Avis</p><p>Observer en récréation." in page.text
     assert "N° UAI (RNE) — lu avec un doute, à vérifier" in page.text
+    assert "La fiche contient une rubrique que Saisine n'a rangée dans aucun champ : " \
+        "« Langue(s) parlée(s) à la maison ». Lisez-la sur la fiche." in page.text
     assert f'/fichiers/{stored.sha256}">bilan.pdf</a>' in page.text
 
 
