@@ -638,6 +638,9 @@ def _tick_columns(lines: list[Line]) -> list[Line]:
             for n, line in enumerate(run, start=i):
                 glyph = "☒" if bare_mark(line.cells[1]) else "☐"
                 out[n] = Line([f"{glyph} {line.cells[0]}"])
+            if i > 0 and len(out[i - 1].cells) == 2:
+                # "Motif de la demande | Cocher": the options' heading, and the column's.
+                out[i - 1] = Line([out[i - 1].cells[0]], emphasis=True)
         i = max(end, i + 1)
     return out
 
