@@ -111,14 +111,20 @@ class Reader:
         self.s = State()
 
     # -- resolution --------------------------------------------------------
-    def label(self, text: str, loose: bool = True, where_label: bool = True) -> str | None:
+    @property
+    def begun(self) -> bool:
+        """Whether a heading or a label has placed us in a part of the form: above them
+        stands only the form's title ("Fiche de demande d'aide"), never a label."""
+        return self.s.section is not None
+
+    def label(self, text: str, where_label: bool = True) -> str | None:
         """The target of a label the layout shows as one (a first cell, text before a colon,
         a question, a bold line): by its known wording, else by its words' meaning. None
         when it means no field: the caller makes it a boundary (`unknown`)."""
         found = match_label(text)
         if found is not None:
             return found
-        prefix = match_label(text, loose=True) if loose else None
+        prefix = match_label(text, loose=True)
         meant = by_meaning(text) if where_label else None
         # A topic's label with more words after it ("Situation nécessitant une réponse
         # urgente") is that topic only when the other words do not mean another field; a
@@ -371,9 +377,9 @@ class Reader:
                 self.s.pending = target if nxt is None else None
                 i += 2 if nxt is not None else 1
                 continue
-            motif_boxes = nxt is not None and any(
-                mark is not None and motif_code(o) for mark, o in parse_options(nxt))
-            if inline is None and not option and motif_boxes and _label_shaped(joined):
+            motifs_next = [mark for mark, o in parse_options(nxt or "") if motif_code(o)]
+            if inline is None and not option and any(m is not None for m in motifs_next) \
+                    and _label_shaped(joined):
                 # Whatever its words, a label over boxes of motifs is the motifs' label.
                 self.enter("motifs", cell)
                 self.put("motifs", nxt)
@@ -382,8 +388,7 @@ class Reader:
                 continue
             if inline is None and not option and not has_marks(cell) and nxt is not None \
                     and _label_shaped(joined) and not _has_inner_labels(nxt) \
-                    and not any(motif_code(o) for _, o in parse_options(nxt)) \
-                    and (filled_next or i == 0):
+                    and not motifs_next and (filled_next or i == 0):
                 # A label no field matches, with its value (or its empty cell): a boundary,
                 # the value kept by nobody (a heading's words may still say which part).
                 self.s.section = section_of(cell) or self.s.section
@@ -462,11 +467,8 @@ class Reader:
                 self.s.pending = "motifs"
             return
         found = match_label(text)
-        # A bold line is a label once the form has begun: above every field stands the
-        # form's title ("Fiche de demande d'aide"), a title in capitals is a heading.
-        # (The form has begun once a heading or a label has placed us in one of its parts.)
-        begun = self.s.section is not None
-        standing = _question(text) or (emphasis and begun and _label_shaped(
+        # A bold line is a label once the form has begun; a title in capitals is a heading.
+        standing = _question(text) or (emphasis and self.begun and _label_shaped(
             text, words=14) and not _in_capitals(text))
         if found is None and standing:
             # A question, or a bold line, standing above its answer: a label by its layout
@@ -493,7 +495,7 @@ class Reader:
         section = section_of(text)
         words = len(text.split())
         heading = _looks_like_heading(text)
-        if section is None and heading and self.s.raw:
+        if section is None and heading and self.begun:
             # "PERSONNE QUI FORMULE LA DEMANDE": a heading whose words mean a field's part.
             section = SECTION_OF_FIELD.get(self.resolve(by_meaning(text)) or "")
         # Under a waiting label, only a heading-shaped line is a heading: "Médiation avec la
