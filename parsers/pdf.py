@@ -120,6 +120,7 @@ def _without_field_borders(page: Any, fields: list[_Word]) -> Any:
 # A checkbox drawn as a graphic: a square this size (points), as Word and LibreOffice
 # export their form checkboxes.
 BOX_SIZE = (5.0, 20.0)
+MAX_BOXES = 400
 
 
 def _drawn_boxes(rects: list[dict[str, Any]], strokes: list[dict[str, Any]],
@@ -130,6 +131,13 @@ def _drawn_boxes(rects: list[dict[str, Any]], strokes: list[dict[str, Any]],
     low, high = BOX_SIZE
     squares = [r for r in rects if low <= r["width"] <= high and low <= r["height"] <= high
                and abs(r["width"] - r["height"]) <= 0.25 * r["width"]]
+    if len(squares) > MAX_BOXES:
+        # A page of hundreds of little squares is a pattern, not a form (and comparing
+        # them all would take a hostile file's time).
+        return []
+    # Only the strokes small enough to sit inside a box can tick one.
+    strokes = [s for s in strokes
+               if s["x1"] - s["x0"] <= high + 2 and s["bottom"] - s["top"] <= high + 2]
 
     def inside(obj: dict[str, Any], box: dict[str, Any], margin: float = 1.0) -> bool:
         return obj is not box and obj["x0"] >= box["x0"] - margin and \

@@ -223,3 +223,17 @@ def test_a_date_line_and_the_signature_label_run_together_in_one_cell():
         e = extract([cell, "Mme Alice VIDAL"])
         assert (e.fields["date_demande"], e.fields["signataire"]) == \
             ("2026-11-12", "Mme Alice VIDAL"), cell
+
+
+def test_a_page_of_many_little_squares_is_a_pattern_read_quickly():
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4)
+    c.drawString(50, 800, "Demande urgente : oui non")
+    for n in range(3000):  # a hostile or decorative grid: no box is read from it
+        x, y = 40 + (n % 60) * 9, 80 + (n // 60) * 9
+        c.rect(x, y, 7, 7)
+        c.line(x, y, x + 7, y + 7)
+    c.save()
+    doc = read_pdf(out.getvalue(), Settings().limits)
+    assert not any("☐" in cell or "☒" in cell for line in doc.lines for cell in line.cells)
+    assert map_document(doc, "t").fields["urgence"] is None
