@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import date, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from config.errors import CalendarError
 
@@ -17,12 +17,15 @@ from config.errors import CalendarError
 class Member(BaseModel):
     """Someone of the pôle ressource who receives the agendas."""
 
+    model_config = ConfigDict(extra="forbid")  # a mistyped key is refused with its name
+
     name: str
     role: str  # as the circonscription says it: IEN, CPC, psychologue, enseignant spécialisé...
     email: str
 
 
 class Meeting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     # `dt.date`: inside the class, `date` names this field, not the type.
     date: dt.date
     deadline: dt.date | None = None  # empty: `deadline_days` before the meeting

@@ -8,9 +8,9 @@ variables (nested with `__`, e.g. `SAISINE_LIMITS__MAX_FILE_BYTES`). Secrets
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,7 +21,13 @@ from pydantic_settings import (
 from config.calendar import Meeting, Member
 
 
-class ExtractionLimits(BaseModel):
+class Section(BaseModel):
+    """A part of the settings: a key it does not know is a typo, refused with its name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExtractionLimits(Section):
     """Bounds around the parsing of one untrusted file."""
 
     max_file_bytes: int = Field(20 * 1024 * 1024, gt=0)
@@ -38,7 +44,7 @@ class ExtractionLimits(BaseModel):
     ocr: bool = True
 
 
-class Circonscription(BaseModel):
+class Circonscription(Section):
     """Who is who: where mail comes from and who is told."""
 
     name: str = "Circonscription"
@@ -53,7 +59,7 @@ class Circonscription(BaseModel):
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-class Server(BaseModel):
+class Server(Section):
     """A mail server. TLS is the default; plain text only for a server on this machine."""
 
     host: str = ""
@@ -74,7 +80,7 @@ class Server(BaseModel):
         return self
 
 
-class Folders(BaseModel):
+class Folders(Section):
     """Mailbox folders (any language: IMAP's UTF-7 is handled)."""
 
     inbox: str = "INBOX"
@@ -82,7 +88,7 @@ class Folders(BaseModel):
     quarantine: str = "Saisine/À vérifier"
 
 
-class Storage(BaseModel):
+class Storage(Section):
     data_dir: Path = Path("saisine-data")
     # Empty: an SQLite file in data_dir. PostgreSQL: postgresql+psycopg://user@host/db
     database_url: str = ""
@@ -91,7 +97,7 @@ class Storage(BaseModel):
         return self.database_url or f"sqlite:///{(self.data_dir / 'saisine.db').resolve()}"
 
 
-class Retention(BaseModel):
+class Retention(Section):
     """How long pupils' data is kept after the meeting that studied it."""
 
     # "school_year": until the end of that school year (31 August); "days": `days` after it.
@@ -99,7 +105,7 @@ class Retention(BaseModel):
     days: int = Field(365, ge=1)
 
 
-class OIDC(BaseModel):
+class OIDC(Section):
     """Signing in to the bureau through an OpenID Connect provider (ProConnect). The
     secret only from the environment: SAISINE_BUREAU__OIDC__CLIENT_SECRET."""
 
@@ -111,7 +117,7 @@ class OIDC(BaseModel):
     label: str = "ProConnect"  # on the sign-in button
 
 
-class Bureau(BaseModel):
+class Bureau(Section):
     """The web bureau (`saisine web`): where it listens. Behind a reverse proxy, keep it on
     loopback and let the proxy speak TLS; cookies are marked Secure except on loopback."""
 
@@ -121,7 +127,7 @@ class Bureau(BaseModel):
     oidc: OIDC | None = None
 
 
-class Agenda(BaseModel):
+class Agenda(Section):
     """When and how the consolidated agenda goes out."""
 
     # Sent the morning after each deadline, at this hour, local time.
@@ -220,6 +226,28 @@ def load_settings(config_file: Path | None = None) -> Settings:
         config = SettingsConfigDict(**{**Settings.model_config, "toml_file": config_file})
         return type("FileSettings", (Settings,), {"model_config": config})()
     except ValidationError as err:
-        first = err.errors()[0]
+        # A mistyped key also leaves its real one missing: the typo is what to say.
+        first = next((e for e in err.errors() if e["type"] == "extra_forbidden"),
+                     err.errors()[0])
         where = ".".join(str(p) for p in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(f"settings: {where}: unknown setting"
+                              f"{_closest(first['loc'])}") from err
         raise ConfigError(f"settings: {where}: {first['msg']}") from err
+
+
+def _closest(loc: tuple[int | str, ...]) -> str:
+    """"; did you mean 'name'?" for a mistyped key, from the keys valid where it stands."""
+    import difflib
+
+    model: Any = Settings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        annotation = getattr(field, "annotation", None)
+        inner = getattr(annotation, "__args__", None)
+        model = inner[0] if inner else annotation
+    keys = list(getattr(model, "model_fields", {}))
+    found = difflib.get_close_matches(str(loc[-1]), keys, n=1)
+    return f"; did you mean '{found[0]}'?" if found else f" (known here: {', '.join(keys)})"

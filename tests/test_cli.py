@@ -94,3 +94,10 @@ def test_fiche_writes_a_blank_form_that_reads_back_empty(tmp_path, fmt):
     assert all(v in (None, []) for v in result["fields"].values())
     assert result["needs_review"] and "situation" in result["missing"]
 
+
+
+def test_version():
+    from importlib.metadata import version
+
+    done = saisine("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"saisine {version('saisine')}"

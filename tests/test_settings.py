@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config.errors import ConfigError
@@ -48,3 +50,22 @@ def test_a_request_goes_to_the_first_meeting_whose_deadline_it_beat():
     assert meeting_for(calendar, date(2026, 12, 10), 6) == (None, True)  # none left after
     assert meeting_for(calendar, date(2026, 12, 16), 6) == (None, False)
     assert meeting_for([], date(2026, 10, 1), 6) == (None, False)
+
+
+@pytest.mark.parametrize("toml, said", [
+    ('[circonscription]\nnmae = "Voiron"\n', "circonscription.nmae: unknown setting; did you mean 'name'?"),
+    ('[imap]\nhots = "imap.example.org"\n', "imap.hots: unknown setting; did you mean 'host'?"),
+    ('[[pole]]\nname = "A"\nrole = "IEN"\nemial = "a@ac-grenoble.fr"\n',
+     "pole.0.emial: unknown setting; did you mean 'email'?"),
+    ('pol_seconds = 60\n', "pol_seconds: unknown setting; did you mean 'poll_seconds'?"),
+])
+def test_a_mistyped_key_is_refused_with_its_closest_valid_one(tmp_path, toml, said):
+    path = tmp_path / "saisine.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"settings: {said}"
+
+
+def test_the_example_settings_file_is_valid():
+    load_settings(Path(__file__).parents[1] / "config" / "saisine.example.toml")

@@ -44,10 +44,20 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        print(f"saisine {version('saisine')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
     config: Annotated[Optional[Path], typer.Option(help="Settings file (TOML).")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     with reported():
         ctx.obj = load_settings(config)
