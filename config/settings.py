@@ -72,6 +72,12 @@ class Server(Section):
     # A private CA for a test or internal server; certificates are always checked.
     ca_file: Path | None = None
 
+    def missing_password(self, section: str) -> str | None:
+        """The environment variable this account's password should come from, when unset."""
+        if self.username and not self.password.get_secret_value():
+            return f"SAISINE_{section.upper()}__PASSWORD"
+        return None
+
     @model_validator(mode="after")
     def _tls_unless_loopback(self) -> Server:
         if self.security == "none" and self.host and self.host not in LOOPBACK:

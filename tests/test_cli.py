@@ -101,3 +101,20 @@ def test_version():
 
     done = saisine("--version")
     assert done.returncode == 0 and done.stdout.strip() == f"saisine {version('saisine')}"
+
+
+def test_run_without_a_password_names_the_variable_before_connecting(tmp_path):
+    settings = tmp_path / "saisine.toml"
+    # Hosts that cannot answer: the command must stop before trying them.
+    settings.write_text('[imap]\nhost = "imap.invalid"\nusername = "pole"\n'
+                        '[smtp]\nhost = "smtp.invalid"\nusername = "pole"\n'
+                        f'[storage]\ndata_dir = "{tmp_path}"\n')
+    env = {k: "" for k in ("SAISINE_IMAP__PASSWORD", "SAISINE_SMTP__PASSWORD")}
+    done = saisine("--config", str(settings), "run", "--once", env=env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "saisine: run: SAISINE_IMAP__PASSWORD and SAISINE_SMTP__PASSWORD are not set in the "
+        "environment (the passwords never go in the settings file)")
+    done = saisine("--config", str(settings), "run", "--once",
+                   env={**env, "SAISINE_IMAP__PASSWORD": "secret"})
+    assert "SAISINE_SMTP__PASSWORD is not set" in done.stderr

@@ -62,9 +62,9 @@ def _hint(err: SaisineError) -> str:
 
 
 def _password(server: Server, section: str) -> Check | None:
-    if server.username and not server.password.get_secret_value():
-        return Check(section, Status.failed, f"SAISINE_{section.upper()}__PASSWORD is not set "
-                                             f"in the environment")
+    variable = server.missing_password(section)
+    if variable:
+        return Check(section, Status.failed, f"{variable} is not set in the environment")
     if not server.host:
         return Check(section, Status.failed, f"no host: set [{section}] host in the settings")
     return None

@@ -36,6 +36,12 @@ def run(
     settings: Settings = ctx.obj
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     progress = BacklogProgress(terminal=sys.stderr.isatty())
+    missing = [v for v in (settings.imap.missing_password("imap"),
+                           settings.smtp.missing_password("smtp")) if v]
+    if missing:
+        # Said before any connection, as doctor says it, not as a server's login refusal.
+        raise fail(f"run: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+                   f"set in the environment (the passwords never go in the settings file)")
     with reported():
         if dry_run:
             _rehearse(settings, progress)
