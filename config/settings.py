@@ -206,6 +206,15 @@ class Settings(BaseSettings):
         return address.lower() in {a.lower() for a in staff}
 
 
+# Where the settings are looked for when no --config names a file: here, then the system's.
+DEFAULT_FILES = (Path("saisine.toml"), Path("/etc/saisine/saisine.toml"))
+
+
+def default_settings_file() -> Path | None:
+    """The first settings file found where Saisine looks by default, or None."""
+    return next((path for path in DEFAULT_FILES if path.is_file()), None)
+
+
 def load_settings(config_file: Path | None = None) -> Settings:
     """Build the settings: environment over the TOML file over defaults."""
     from pydantic import ValidationError

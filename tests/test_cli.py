@@ -118,3 +118,14 @@ def test_run_without_a_password_names_the_variable_before_connecting(tmp_path):
     done = saisine("--config", str(settings), "run", "--once",
                    env={**env, "SAISINE_IMAP__PASSWORD": "secret"})
     assert "SAISINE_SMTP__PASSWORD is not set" in done.stderr
+
+
+def test_every_command_reads_saisine_toml_where_it_runs(tmp_path):
+    (tmp_path / "saisine.toml").write_text(
+        '[circonscription]\nname = "Circonscription de Test-sur-Isère"\n'
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n')
+    done = saisine("doctor", cwd=tmp_path)
+    assert "Circonscription de Test-sur-Isère" in done.stdout
+    (tmp_path / "saisine.toml").write_text('[circonscription]\nnmae = "x"\n')
+    done = saisine("requests", cwd=tmp_path)
+    assert "circonscription.nmae: unknown setting; did you mean 'name'?" in done.stderr

@@ -18,7 +18,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from config.errors import SaisineError
-from config.settings import Settings, load_settings
+from config.settings import Settings, default_settings_file, load_settings
 
 app = typer.Typer(help="Saisine: the pôle ressource's mailbox, read for you.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -55,12 +55,14 @@ def _version(asked: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option(help="Settings file (TOML).")] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        help="Settings file (TOML). Default: ./saisine.toml, else /etc/saisine/saisine.toml, "
+             "else the environment alone.")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     with reported():
-        ctx.obj = load_settings(config)
+        ctx.obj = load_settings(config or default_settings_file())
 
 
 def engine_of(settings: Settings) -> Engine:
