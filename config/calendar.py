@@ -78,7 +78,10 @@ def school_periods(year: str, zone: str) -> list[tuple[date, date]]:
     try:
         key = official.zone_key(zone.upper())
     except UnsupportedZoneException as err:
-        raise CalendarError(f"calendar: zone {zone!r}: expected A, B or C") from err
+        raise CalendarError(
+            f"calendar: zone {zone!r}: the official school holidays known here are those of "
+            f"zones {', '.join(official.SUPPORTED_ZONES)} (Corse and the overseas académies "
+            f"have calendars of their own: write their [[meetings]] by hand)") from err
     start, end = date(first_year, 8, 1), date(first_year + 1, 7, 31)
     off = sorted(d for d, row in official.data.items()
                  if start <= d <= end and row[key] and row["nom_vacances"] in PERIOD_ENDS)
@@ -103,10 +106,11 @@ def suggest(year: str, zone: str, deadline_days: int = 6) -> list[Meeting]:
     import holidays
     from vacances_scolaires_france import SchoolHolidayDates
 
+    periods = school_periods(year, zone)  # first: it says clearly what it does not know
     official = SchoolHolidayDates()
     key = official.zone_key(zone.upper())
     meetings = []
-    for begin, end in school_periods(year, zone):
+    for begin, end in periods:
         public = holidays.France(years=range(begin.year, end.year + 1))
         day = end
         while day >= begin and (day.weekday() in (2, 5, 6) or day in public

@@ -243,9 +243,12 @@ def test_the_proposed_calendar_follows_the_official_zone_a_dates():
 
 
 def test_the_calendar_refuses_what_it_does_not_know():
-    from config.calendar import CalendarError
+    from config.calendar import CalendarError, suggest
 
     with pytest.raises(CalendarError, match="zone 'D'"):
         school_periods("2026-2027", "D")
+    # What `calendar suggest` calls: a zone the official data lacks is said, never a traceback.
+    with pytest.raises(CalendarError, match="zone 'Corse'.*zones A, B, C"):
+        suggest("2026-2027", "Corse")
     with pytest.raises(CalendarError, match="no official holidays known for 2040-2041"):
         school_periods("2040-2041", "A")
