@@ -14,7 +14,7 @@ from email.utils import formatdate
 from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from parsers.fields import motif_label
+from parsers.fields import FIELD_BY_KEY, motif_label
 from parsers.registry import file_type
 from storage.models import MailKind
 
@@ -36,7 +36,15 @@ def day_fr(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
+def counted(n: int, one: str, many: str, none: str) -> str:
+    """« 1 demande reçue », « 3 demandes reçues », « aucune demande reçue »: agreed in number."""
+    return none if n == 0 else f"{n} {one if n == 1 else many}"
+
+
 _env.filters["date_fr"] = date_fr
+_env.filters["counted"] = counted
+# A field as mail names it (its short label), from its one declaration.
+_env.filters["field_label"] = lambda key: FIELD_BY_KEY[key].shown_as
 
 
 def render(name: str, **context: object) -> str:

@@ -226,7 +226,7 @@ MOTIFS: tuple[Motif, ...] = (
           "Suivi d'élèves présentant des troubles sévères du comportement",
           ("comportement", "comportements", "tsc", "troubles du comportement",
            "troubles severes", "violence", "violent", "agressivite", "agressif"), rank=8),
-    Motif("harcelement", "harcèlement, situation sensible",
+    Motif("harcelement", "harcèlement ou situation sensible",
           "Prévention et gestion de situations sensibles (harcèlement…)",
           ("harcelement", "cyberharcelement", "situations sensibles", "situation sensible",
            "harcele", "harcelee"), rank=4),

@@ -116,7 +116,7 @@ def test_the_agenda_goes_out_once_the_morning_after_the_deadline(services, reque
     headings, tables = docx_text(docx)
     assert headings == ["Pôle ressource – ordre du jour de la réunion du vendredi 16 octobre 2026",
                         "Demandes urgentes (1)", "Motif : troubles du comportement (1)",
-                        "Motif : harcèlement, situation sensible (1)",
+                        "Motif : harcèlement ou situation sensible (1)",
                         "Fiches à relire ou à compléter (1)", "Totaux"]
     urgent, behaviour, harassment, unread = tables[:4]
     assert urgent[0][-1] == "Suite donnée" and urgent[1][-1] == ""  # the IEN's column
@@ -129,7 +129,7 @@ def test_the_agenda_goes_out_once_the_morning_after_the_deadline(services, reque
     every_reference = [row[0].split("\n")[0] for t in tables[:4] for row in t[1:]]
     assert requests["late"] not in every_reference  # it goes to December
     by_motif, by_school = tables[4], tables[5]
-    assert ["harcèlement, situation sensible", "3"] in by_motif
+    assert ["harcèlement ou situation sensible", "3"] in by_motif
     assert by_school == [["École élémentaire Jean Jaurès (Voiron)", "4"]]
     # Initials only: no pupil's name anywhere in the documents.
     pdf = next(a for a in smtp_server.messages[0][1].iter_attachments()
@@ -145,7 +145,7 @@ def test_the_agenda_goes_out_once_the_morning_after_the_deadline(services, reque
     positions = [pdf_text.index(requests[k]) for k in ("urgent", "behaviour", "harassment",
                                                        "unread")]
     assert positions == sorted(positions)
-    assert "4 demande(s) reçue(s) jusqu'au samedi 10 octobre 2026" in body
+    assert "4 demandes reçues jusqu'au samedi 10 octobre 2026" in body
 
 
 def test_open_requests_carry_over_and_decided_ones_do_not(services, requests):

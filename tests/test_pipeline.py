@@ -72,6 +72,7 @@ def test_urgent_fiche_alerts_the_ien_with_the_fiche(services):
     assert alert.recipients == ["ien.voiron@ac-grenoble.fr"]
     assert alert.subject.startswith("URGENT [PR-2026-0001]")
     assert "Menaces de mort." in alert.body_text and alert.attach_sha256 == request.fiche_hash
+    assert "Motif de l'urgence : Menaces de mort." in alert.body_text
     assert "<strong>Demande URGENTE reçue : PR-2026-0001</strong>" in alert.body_html
 
 

@@ -165,7 +165,7 @@ email = "ien.voiron@ac-grenoble.fr"
             worker.wait(15)
     assert len(agendas()) == 1
     # Looked at after the pass: the fiche that was waiting is on the agenda.
-    assert "1 demande(s) reçue(s)" in agendas()[0].get_body(("plain",)).get_content()
+    assert "1 demande reçue jusqu" in agendas()[0].get_body(("plain",)).get_content()
     attached = [a.get_filename() for a in agendas()[0].iter_attachments()]
     assert attached == [f"ordre-du-jour-pole-ressource-{meeting.isoformat()}.docx",
                         f"ordre-du-jour-pole-ressource-{meeting.isoformat()}.pdf"]
