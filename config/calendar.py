@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -103,18 +105,36 @@ def suggest(year: str, zone: str, deadline_days: int = 6) -> list[Meeting]:
     class in most primary schools) nor a public or school holiday: decisions can then be
     carried out before the break, as the circonscription's own notice did (meeting on
     16 October, the day before the Toussaint holidays)."""
-    import holidays
-    from vacances_scolaires_france import SchoolHolidayDates
-
     periods = school_periods(year, zone)  # first: it says clearly what it does not know
-    official = SchoolHolidayDates()
-    key = official.zone_key(zone.upper())
     meetings = []
     for begin, end in periods:
-        public = holidays.France(years=range(begin.year, end.year + 1))
         day = end
-        while day >= begin and (day.weekday() in (2, 5, 6) or day in public
-                                or official.data.get(day, {}).get(key)):
+        while day >= begin and not meeting_day(day, zone):
             day -= timedelta(days=1)
         meetings.append(Meeting(date=day, deadline=day - timedelta(days=deadline_days)))
     return meetings
+
+
+def meeting_day(day: date, zone: str = "A") -> bool:
+    """A day the pôle can meet: a school day that is not a Wednesday (no class in most
+    primary schools), a public holiday or a school holiday of `zone`."""
+    import holidays
+
+    official = _official()
+    return day.weekday() not in (2, 5, 6) and day not in holidays.France(years=day.year) \
+        and not official.data.get(day, {}).get(official.zone_key(zone.upper()))
+
+
+@lru_cache(maxsize=1)
+def _official() -> Any:
+    """The official school holidays, read once (the package reads its CSV on each build)."""
+    from vacances_scolaires_france import SchoolHolidayDates
+
+    return SchoolHolidayDates()
+
+
+def first_meeting_day(day: date, zone: str = "A") -> date:
+    """The first day from `day` on when the pôle can meet."""
+    while not meeting_day(day, zone):
+        day += timedelta(days=1)
+    return day

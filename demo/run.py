@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from config.calendar import Meeting
+from config.calendar import Meeting, first_meeting_day
 from config.errors import SaisineError
 from config.settings import Circonscription, Settings, Storage
 from demo.imap import EmbeddedImap
@@ -128,7 +128,8 @@ def prepare(folder: Path) -> None:
 
 def demo_settings(base: Settings, folder: Path, imap: EmbeddedImap, sink: MailSink) -> Settings:
     # The pôle meets in three weeks: the acknowledgements give the date.
-    meeting = Meeting(date=datetime.now(UTC).date() + timedelta(days=21))
+    # Three weeks on, on a day a pôle meets (a school day, outside the holidays).
+    meeting = Meeting(date=first_meeting_day(datetime.now(UTC).date() + timedelta(days=21)))
     return base.model_copy(update=dict(
         imap=imap.server(), smtp=sink.server(), circonscription=CIRCONSCRIPTION,
         storage=Storage(data_dir=folder / "data"), meetings=[meeting], poll_seconds=2,

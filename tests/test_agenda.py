@@ -252,3 +252,14 @@ def test_the_calendar_refuses_what_it_does_not_know():
         suggest("2026-2027", "Corse")
     with pytest.raises(CalendarError, match="no official holidays known for 2040-2041"):
         school_periods("2040-2041", "A")
+
+
+def test_a_meeting_falls_on_a_school_day_outside_the_holidays():
+    from config.calendar import first_meeting_day, meeting_day
+
+    # The demo's meeting, three weeks after 5 December 2026: not Saturday 26 December, in
+    # the Christmas holidays, but the Monday school resumes.
+    assert first_meeting_day(date(2026, 12, 26)) == date(2027, 1, 4)
+    assert not meeting_day(date(2027, 1, 6))  # a Wednesday
+    assert not meeting_day(date(2026, 11, 11))  # a public holiday
+    assert meeting_day(date(2026, 12, 18))
