@@ -26,9 +26,19 @@ NOTICE = ("À retourner par courriel à la circonscription au plus tard six jour
 PLACEHOLDER = "Cliquez ou appuyez ici pour entrer du texte."
 
 
-def write_fiche(fmt: str, values: dict[str, Any] | None = None) -> bytes:
+def heading_for(name: str, address: str, deadline_days: int) -> tuple[str, str]:
+    """The title and notice of a circonscription's own fiche: its name, where to send the
+    fiche, and its deadline rule."""
+    days = "1 jour" if deadline_days == 1 else f"{deadline_days} jours"
+    return (f"Fiche de demande d'intervention du pôle ressource – {name}",
+            f"À retourner par courriel à {address} au plus tard {days} avant la réunion du pôle "
+            "ressource. Une demande urgente est traitée sans attendre.")
+
+
+def write_fiche(fmt: str, values: dict[str, Any] | None = None,
+                heading: tuple[str, str] = (TITLE, NOTICE)) -> bytes:
     writers = {"docx": _docx, "odt": _odt, "pdf": _pdf}
-    return writers[fmt](values or {})
+    return writers[fmt](values or {}, *heading)
 
 
 def _text(values: dict[str, Any], key: str) -> str:
@@ -70,7 +80,7 @@ def _sdt_box(tag: str, checked: bool) -> str:
             f'w:eastAsia="MS Gothic"/></w:rPr><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>')
 
 
-def _docx(values: dict[str, Any]) -> bytes:
+def _docx(values: dict[str, Any], title: str, notice: str) -> bytes:
     import docx
     from docx.oxml import parse_xml
     from docx.shared import Pt
@@ -78,8 +88,8 @@ def _docx(values: dict[str, Any]) -> bytes:
     document = docx.Document()
     document.styles["Normal"].font.name = "Arial"
     document.styles["Normal"].font.size = Pt(10)
-    document.add_heading(TITLE, level=1)
-    document.add_paragraph(NOTICE)
+    document.add_heading(title, level=1)
+    document.add_paragraph(notice)
     for title, fields in LAYOUT:
         document.add_heading(title, level=2)
         if not fields:
@@ -113,7 +123,7 @@ def _docx(values: dict[str, Any]) -> bytes:
 
 # --- ODT --------------------------------------------------------------------
 
-def _odt(values: dict[str, Any]) -> bytes:
+def _odt(values: dict[str, Any], title: str, notice: str) -> bytes:
     from odf.opendocument import OpenDocumentText
     from odf.style import Style, TableCellProperties, TextProperties
     from odf.table import Table, TableCell, TableColumn, TableRow
@@ -126,8 +136,8 @@ def _odt(values: dict[str, Any]) -> bytes:
     bold.addElement(TextProperties(fontweight="bold"))
     doc.automaticstyles.addElement(cell_style)
     doc.automaticstyles.addElement(bold)
-    doc.text.addElement(H(outlinelevel=1, text=TITLE))
-    doc.text.addElement(P(text=NOTICE))
+    doc.text.addElement(H(outlinelevel=1, text=title))
+    doc.text.addElement(P(text=notice))
     leaders = "……………………………………"
     for title, fields in LAYOUT:
         doc.text.addElement(H(outlinelevel=2, text=title))
@@ -161,7 +171,7 @@ def _odt(values: dict[str, Any]) -> bytes:
 
 # --- PDF (AcroForm) -----------------------------------------------------------
 
-def _pdf(values: dict[str, Any]) -> bytes:
+def _pdf(values: dict[str, Any], title: str, notice: str) -> bytes:
     from reportlab.lib.colors import black, white
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import simpleSplit
@@ -172,7 +182,7 @@ def _pdf(values: dict[str, Any]) -> bytes:
     font, bold = pdf_fonts(pdfmetrics, TTFont)
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4)
-    c.setTitle(TITLE)
+    c.setTitle(title)
     width, height = A4
     margin = 40
     y = height - 50
@@ -184,10 +194,11 @@ def _pdf(values: dict[str, Any]) -> bytes:
             y = height - 50
 
     c.setFont(bold, 13)
-    c.drawString(margin, y, TITLE)
-    y -= 18
+    for line in simpleSplit(title, bold, 13, width - 2 * margin):
+        c.drawString(margin, y, line)
+        y -= 18
     c.setFont(font, 8.5)
-    for line in simpleSplit(NOTICE, font, 8.5, width - 2 * margin):
+    for line in simpleSplit(notice, font, 8.5, width - 2 * margin):
         c.drawString(margin, y, line)
         y -= 11
     y -= 13

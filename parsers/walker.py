@@ -528,12 +528,14 @@ class Reader:
         if m := POSTCODE_TOWN.search(text):
             self.s.letterhead.setdefault("ecole_commune", m[1])
             return True
+        if len(text.split()) > 12:
+            return False  # a sentence that gives an address ("À retourner à …") is no letterhead
         email, phone = parse_email(text), PHONE_IN_TEXT.search(text)
         if email:
             self.s.letterhead.setdefault("ecole_email", email)
         if phone:
             self.s.letterhead.setdefault("ecole_telephone", phone[0])
-        return bool(email or phone) and len(text.split()) <= 12
+        return bool(email or phone)
 
 _PRONOUNS = frozenset((
     "il", "elle", "ils", "elles", "on", "nous", "je", "j", "tu", "ce", "c", "cela", "ca", "sa",

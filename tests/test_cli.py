@@ -129,3 +129,22 @@ def test_every_command_reads_saisine_toml_where_it_runs(tmp_path):
     (tmp_path / "saisine.toml").write_text('[circonscription]\nnmae = "x"\n')
     done = saisine("requests", cwd=tmp_path)
     assert "circonscription.nmae: unknown setting; did you mean 'name'?" in done.stderr
+
+
+def test_the_blank_fiche_says_the_circonscription_and_is_not_overwritten(tmp_path):
+    (tmp_path / "saisine.toml").write_text(
+        'meeting_deadline_days = 1\n[circonscription]\nname = "Circonscription de Voiron"\n'
+        'sender = "pole.ressource.voiron@ac-grenoble.fr"\n')
+    assert saisine("fiche", cwd=tmp_path).returncode == 0
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(
+        str(tmp_path / "fiche-demande-pole-ressource.docx")).paragraphs)
+    assert "pôle ressource – Circonscription de Voiron" in text
+    assert "à pole.ressource.voiron@ac-grenoble.fr au plus tard 1 jour avant la réunion" in text
+    again = saisine("fiche", cwd=tmp_path)
+    assert again.returncode == 2 and "exists; --force replaces it" in again.stderr
+    assert saisine("fiche", "--force", cwd=tmp_path).returncode == 0
+    # Read back, the fiche is empty: its own address is not the school's.
+    read = json.loads(saisine("extract", str(tmp_path / "fiche-demande-pole-ressource.docx")).stdout)
+    assert read["fields"]["ecole_email"] is None

@@ -102,15 +102,23 @@ class FicheFormat(StrEnum):
 
 @app.command()
 def fiche(
+    ctx: typer.Context,
     format: Annotated[FicheFormat, typer.Option("--format", "-f")] = FicheFormat.docx,
     output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
-    """Write the circonscription's blank fiche, ready to print or fill in."""
-    from notify.fiche import write_fiche
+    """Write the circonscription's blank fiche (its name, its address, its deadline), ready
+    to print or fill in."""
+    from notify.fiche import heading_for, write_fiche
 
+    settings: Settings = ctx.obj
+    circo = settings.circonscription
     target = output or Path(f"fiche-demande-pole-ressource.{format.value}")
+    if target.exists() and not force:
+        raise fail(f"fiche: {target} exists; --force replaces it")
+    heading = heading_for(circo.name, circo.sender, settings.meeting_deadline_days)
     try:
-        target.write_bytes(write_fiche(format.value))
+        target.write_bytes(write_fiche(format.value, heading=heading))
     except OSError as err:
         raise fail(f"fiche: cannot write {target} ({err.strerror})") from None
     print(f"wrote {target}", file=sys.stderr)
