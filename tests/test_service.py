@@ -265,3 +265,13 @@ def test_sigterm_while_a_mail_is_being_accepted_stops_at_once(tmp_path, dovecot)
             worker.wait(15)
             assert time.monotonic() - stopping < 8
     assert "Traceback" not in (tmp_path / "worker.log").read_text()
+
+
+def test_the_scheduler_says_nothing_at_info():
+    import logging
+
+    from worker.cli.service import log_events
+
+    log_events()
+    # Set on the scheduler's own logger, whatever the root's level (INFO for `saisine run`).
+    assert logging.getLogger("apscheduler").level == logging.WARNING

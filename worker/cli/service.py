@@ -34,7 +34,7 @@ def run(
     from worker.service import one_pass, serve, services, single_worker
 
     settings: Settings = ctx.obj
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log_events()
     progress = BacklogProgress(terminal=sys.stderr.isatty())
     missing = [v for v in (settings.imap.missing_password("imap"),
                            settings.smtp.missing_password("smtp")) if v]
@@ -54,6 +54,13 @@ def run(
     outcomes = ", ".join(f"{k}: {v}" for k, v in sorted(result.outcomes.items())) or "nothing new"
     print(f"emails: {outcomes}; requests: {', '.join(result.references) or '-'}; "
           f"mail sent: {result.sent}, to retry: {result.send_failures}")
+
+
+def log_events() -> None:
+    """One line per event at INFO; the scheduler's every wake-up ("Running job…", two lines
+    a minute) only when it goes wrong."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _rehearse(settings: Settings, progress: BacklogProgress) -> None:
