@@ -27,8 +27,8 @@ def test_demo_runs_the_worker_on_the_embedded_mailbox(tmp_path):
     listed = saisine("--config", "demo-out/saisine.toml", "requests", "--json", cwd=tmp_path)
     requests = [json.loads(line) for line in listed.stdout.splitlines()]
     assert sorted(r["school"] for r in requests) == [
-        "École maternelle Le Petit Prince", "École maternelle Les Coquelicots",
-        "École primaire Simone Veil", "École élémentaire Condorcet"]
+        "École maternelle Le Petit Prince", "École primaire Simone Veil",
+        "École élémentaire Condorcet", "École élémentaire Les Coquelicots"]
     assert [r["school"] for r in requests if r["urgent"]] == ["École primaire Simone Veil"]
 
     sent = [message_from_bytes(p.read_bytes(), policy=policy.default)
