@@ -38,7 +38,7 @@ from ingest.message import Email, read_email
 from notify import agenda as documents
 from notify.compose import date_fr, day_fr, shown
 from parsers.fields import FIELD_BY_KEY, MOTIFS, SECTIONS, fields_in, motif_label
-from parsers.normalise import unplaced_labels
+from parsers.normalise import doubted_fields, unplaced_labels
 from parsers.registry import file_type
 from storage import accounts, repo
 from storage import bureau as read
@@ -378,7 +378,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         stored = {f.sha256: f.name for f in kept}
         # Fields the reading doubted (a check letter that does not match, a date that is
         # none...): marked beside them, as the missing ones are.
-        doubted = {w.split(":", 1)[0] for w in r.warnings if ":" in w} & set(FIELD_BY_KEY)
+        doubted = set(doubted_fields(r.warnings))
         back = request.query_params.get("depuis", "")
         before, after = read.neighbours(session, page.viewer, filters_from(
             dict(parse_qsl(back))), r.reference) if back else (None, None)

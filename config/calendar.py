@@ -70,13 +70,13 @@ PERIOD_ENDS = ("Vacances de la Toussaint", "Vacances de Noël", "Vacances d'hive
 def school_periods(year: str, zone: str) -> list[tuple[date, date]]:
     """The five periods of school year `year` ("2026-2027") in `zone` (A, B, C): from the
     first school day after one holiday to the last school day before the next."""
-    from vacances_scolaires_france import SchoolHolidayDates, UnsupportedZoneException
+    from vacances_scolaires_france import UnsupportedZoneException
 
     try:
         first_year = int(year.split("-")[0])
     except ValueError as err:
         raise CalendarError(f"calendar: year {year!r}: expected like 2026-2027") from err
-    official = SchoolHolidayDates()
+    official = _official()
     try:
         key = official.zone_key(zone.upper())
     except UnsupportedZoneException as err:

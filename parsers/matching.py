@@ -54,31 +54,35 @@ def match_label(text: str, loose: bool = False, meaning: bool = False) -> str | 
     by extra words ("Actions déjà mises en place par l'équipe"), for places where a
     label is expected (before a colon, in a table's first column). `meaning`, where the
     layout already says this is a label, also matches it by its words (`by_meaning`)."""
-    found = _match_label(text, loose)
+    found, by_prefix = known_label(text)
+    if by_prefix and not loose:
+        found = None
     if found is None and meaning:
         found = by_meaning(text)
     return found
 
 
-def _match_label(text: str, loose: bool) -> str | None:
+def known_label(text: str) -> tuple[str | None, bool]:
+    """(target, whether only as a known label followed by extra words): one lookup that
+    says both, for the walker, which weighs a prefix against the words' meaning."""
     key = norm_label(text)
     if not key or len(key) > 90:
-        return None
+        return None, False
     found_index = index()
     stripped = _NUMBERING.sub("", key)
     for candidate in (key, stripped):
         if candidate in found_index.exact:
-            return found_index.exact[candidate]
+            return found_index.exact[candidate], False
     if len(stripped) >= 6:
         found = process.extractOne(stripped, found_index.choices, scorer=fuzz.ratio,
                                    score_cutoff=90)
         if found:
-            return found_index.exact[found[0]]
-    if loose and len(stripped.split()) <= 12:
+            return found_index.exact[found[0]], False
+    if len(stripped.split()) <= 12:
         for prefix in found_index.prefixes:
             if stripped.startswith(prefix + " "):
-                return found_index.exact[prefix]
-    return None
+                return found_index.exact[prefix], True
+    return None, False
 
 
 # --- labels matched by their meaning ---------------------------------------------------

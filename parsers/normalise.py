@@ -97,8 +97,7 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
         if doubt:
             warnings.append(f"{key}: {doubt}")
     confidence = _confidence(s, fields)
-    to_check = list(dict.fromkeys(
-        missing + [w.split(":", 1)[0] for w in warnings if w.split(":", 1)[0] in FIELD_BY_KEY]))
+    to_check = list(dict.fromkeys(missing + doubted_fields(warnings)))
     # A person must look when a required field is missing or doubtful, when text stood under
     # a label that means nothing known, or when the boxes could not be read; a doubt on an
     # optional field (a UAI's check letter) is shown with the fields, not raised.
@@ -111,6 +110,12 @@ def finish(s: State, doc: Document, filename: str) -> Extraction:
 
 UNPLACED = "label: « {} » matches no field; its text was not kept"
 _UNPLACED = re.compile(r"^label: « (.*) » matches no field")
+
+
+def doubted_fields(warnings: list[str]) -> list[str]:
+    """The fields the warnings are about ("ecole_uai: check letter does not match"), in order."""
+    said = (w.split(":", 1)[0] for w in warnings if ":" in w)
+    return list(dict.fromkeys(key for key in said if key in FIELD_BY_KEY))
 
 
 def unplaced_labels(warnings: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from parsers.matching import (
     SEP,
     UNKNOWN,
     by_meaning,
+    known_label,
     label_suffix,
     match_label,
     motif_code,
@@ -121,10 +122,10 @@ class Reader:
         """The target of a label the layout shows as one (a first cell, text before a colon,
         a question, a bold line): by its known wording, else by its words' meaning. None
         when it means no field: the caller makes it a boundary (`unknown`)."""
-        found = match_label(text)
-        if found is not None:
+        found, by_prefix = known_label(text)
+        if found is not None and not by_prefix:
             return found
-        prefix = match_label(text, loose=True)
+        prefix = found
         meant = by_meaning(text) if where_label else None
         # A topic's label with more words after it ("Situation nécessitant une réponse
         # urgente") is that topic only when the other words do not mean another field; a
